@@ -1,0 +1,22 @@
+# The protocol core's sources, listed once. Included by the top-level
+# Makefile.am (automake) and usable from a plain firmware Makefile:
+#   include serguard/proto/sources.mk
+#   SRCS += $(addprefix serguard/,$(SG_PROTO_SOURCES))
+# Paths are relative to the repository root. crypto_mbedtls.c is the only
+# file that includes mbedTLS headers.
+
+SG_PROTO_SOURCES = \
+	proto/src/cobs.c \
+	proto/src/crc.c \
+	proto/src/err.c \
+	proto/src/frame.c \
+	proto/src/util.c
+
+SG_PROTO_CRYPTO_SOURCES = \
+	proto/src/crypto_mbedtls.c
+
+SG_PROTO_HEADER_FILES = \
+	proto/include/serguard/crypto.h \
+	proto/include/serguard/err.h \
+	proto/include/serguard/frame.h \
+	proto/include/serguard/sg.h
