@@ -82,4 +82,51 @@ int sg_ccm_open(const unsigned char key[SG_CCM_KEY_LEN],
 		size_t aad_len, const void *in, size_t in_len,
 		unsigned char *out, size_t tag_len);
 
+/* ---- P-256 (secp256r1) ECDH with compact (x-only) points --------------- */
+
+/*
+ * New ephemeral key pair: a private scalar (big-endian, 32 bytes) and the
+ * x-coordinate of its public point (RFC 9528 3.7 compact encoding). The
+ * RNG is the caller's. SG_ERNG when the RNG fails.
+ */
+int sg_p256_keygen(sg_rng_fn rng, void *rng_ctx, unsigned char priv[SG_P256_LEN],
+		   unsigned char pub_x[SG_P256_LEN]);
+/* x-coordinate of priv * G (for static keys given as a scalar only). */
+int sg_p256_public(const unsigned char priv[SG_P256_LEN],
+		   unsigned char pub_x[SG_P256_LEN], unsigned char pub_y[SG_P256_LEN]);
+/*
+ * Recover a y for the x-only point x: y = (x^3 - 3x + b)^((p+1)/4) mod p,
+ * with full validation (x < p, the result squares back, not infinity).
+ * SG_EPOINT when x is not the x-coordinate of a curve point.
+ */
+int sg_p256_decompress(const unsigned char x[SG_P256_LEN], unsigned char y[SG_P256_LEN]);
+/*
+ * ECDH: the x-coordinate of priv * (peer point with x-coordinate peer_x).
+ * The peer point is recovered and validated first (SG_EPOINT); either y
+ * gives the same shared x. shared is wiped on failure.
+ */
+int sg_p256_ecdh(const unsigned char priv[SG_P256_LEN],
+		 const unsigned char peer_x[SG_P256_LEN],
+		 unsigned char shared[SG_P256_LEN]);
+
+/* ---- ES256: ECDSA P-256 with SHA-256, raw r || s (COSE) ------------------ */
+
+/*
+ * Sign a 32-byte SHA-256 digest with deterministic ECDSA (RFC 6979), so
+ * that a weak RNG cannot leak the key and vectors are reproducible. The
+ * RNG only blinds the computation; the signature does not depend on it.
+ */
+int sg_es256_sign(const unsigned char priv[SG_P256_LEN],
+		  const unsigned char hash[SG_SHA256_LEN],
+		  unsigned char sig[SG_ES256_SIG_LEN], sg_rng_fn rng, void *rng_ctx);
+/*
+ * Verify a raw r || s signature over a digest with the public key
+ * (x, y). SG_EAUTH when the signature does not verify (including r or s
+ * of 0 or >= n), SG_EPOINT when the key is not a valid point.
+ */
+int sg_es256_verify(const unsigned char pub_x[SG_P256_LEN],
+		    const unsigned char pub_y[SG_P256_LEN],
+		    const unsigned char hash[SG_SHA256_LEN],
+		    const unsigned char sig[SG_ES256_SIG_LEN]);
+
 #endif
