@@ -16,6 +16,7 @@ SG_PROTO_CRYPTO_SOURCES = \
 	proto/src/crypto_mbedtls.c
 
 SG_PROTO_HEADER_FILES = \
+	proto/include/serguard/cert.h \
 	proto/include/serguard/crypto.h \
 	proto/include/serguard/err.h \
 	proto/include/serguard/frame.h \
