@@ -9,6 +9,7 @@ SG_PROTO_SOURCES = \
 	proto/src/cobs.c \
 	proto/src/crc.c \
 	proto/src/err.c \
+	proto/src/flight.c \
 	proto/src/frame.c \
 	proto/src/util.c
 
@@ -19,5 +20,6 @@ SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/cert.h \
 	proto/include/serguard/crypto.h \
 	proto/include/serguard/err.h \
+	proto/include/serguard/flight.h \
 	proto/include/serguard/frame.h \
 	proto/include/serguard/sg.h

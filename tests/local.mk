@@ -14,7 +14,7 @@ SG_TEST_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(CHECK_CFLAGS)
 SG_TEST_LIBS = $(SG_CORE_LIBS) $(CHECK_LIBS)
 
 # unit tests of the core (check)
-check_PROGRAMS += tests/test_frame tests/test_util
+check_PROGRAMS += tests/test_frame tests/test_util tests/test_flight
 tests_test_frame_SOURCES = tests/test_frame.c
 tests_test_frame_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_frame_LDADD = $(SG_TEST_LIBS)
@@ -22,7 +22,11 @@ tests_test_util_SOURCES = tests/test_util.c
 tests_test_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_util_LDADD = $(SG_TEST_LIBS)
 
-TESTS += tests/test_frame tests/test_util
+tests_test_flight_SOURCES = tests/test_flight.c
+tests_test_flight_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_flight_LDADD = $(SG_TEST_LIBS)
+
+TESTS += tests/test_frame tests/test_util tests/test_flight
 
 # rules of the code base that a script can check
 dist_noinst_SCRIPTS += tests/check-proto-rules.sh
