@@ -48,3 +48,17 @@ fuzz-smoke: $(SG_FUZZ_TARGETS)
 fuzz: $(SG_FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh 600 $(SG_FUZZ_TARGETS)
 .PHONY: fuzz fuzz-smoke
+
+# reader of `name = hex` vector files, shared by the vector-driven tests
+SG_TEST_VECTORFILE_SOURCES = tests/vectorfile.c tests/vectorfile.h
+check_PROGRAMS += tests/test_vectorfile
+tests_test_vectorfile_SOURCES = tests/test_vectorfile.c $(SG_TEST_VECTORFILE_SOURCES)
+tests_test_vectorfile_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_vectorfile_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_vectorfile
+
+# RFC 9529 EDHOC vectors (data, read at test time)
+EXTRA_DIST += tests/vectors/edhoc/README.md \
+	tests/vectors/edhoc/rfc9529-trace1.txt \
+	tests/vectors/edhoc/rfc9529-trace2.txt \
+	tests/vectors/edhoc/rfc9529-invalid.txt
