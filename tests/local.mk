@@ -62,3 +62,24 @@ EXTRA_DIST += tests/vectors/edhoc/README.md \
 	tests/vectors/edhoc/rfc9529-trace1.txt \
 	tests/vectors/edhoc/rfc9529-trace2.txt \
 	tests/vectors/edhoc/rfc9529-invalid.txt
+
+# strict JSON reader for Wycheproof vectors (tests only)
+SG_TEST_JSON_SOURCES = tests/json.c tests/json.h
+check_PROGRAMS += tests/test_json tests/test_crypto
+tests_test_json_SOURCES = tests/test_json.c $(SG_TEST_JSON_SOURCES)
+tests_test_json_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_json_LDADD = $(SG_TEST_LIBS)
+# crypto adapter against Wycheproof, RFC 9529 trace 2 and unit tests
+tests_test_crypto_SOURCES = tests/test_crypto.c $(SG_TEST_JSON_SOURCES) \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_test_crypto_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_crypto_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_json tests/test_crypto
+
+# Wycheproof vectors (data, read at test time)
+EXTRA_DIST += tests/vectors/wycheproof/README.md \
+	tests/vectors/wycheproof/aes_ccm_test.json \
+	tests/vectors/wycheproof/ecdh_secp256r1_ecpoint_test.json \
+	tests/vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json \
+	tests/vectors/wycheproof/hkdf_sha256_test.json \
+	tests/vectors/wycheproof/hmac_sha256_test.json
