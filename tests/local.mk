@@ -83,3 +83,14 @@ EXTRA_DIST += tests/vectors/wycheproof/README.md \
 	tests/vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json \
 	tests/vectors/wycheproof/hkdf_sha256_test.json \
 	tests/vectors/wycheproof/hmac_sha256_test.json
+
+# ---- benchmarks: programs that print figures (`make bench`), not tests ----
+EXTRA_PROGRAMS += tests/bench_crypto
+tests_bench_crypto_SOURCES = tests/bench_crypto.c
+tests_bench_crypto_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_crypto_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_crypto
+BENCH_RUNS ?= 101
+bench: tests/bench_crypto$(EXEEXT)
+	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
+.PHONY: bench
