@@ -6,18 +6,25 @@
 # file that includes mbedTLS headers.
 
 SG_PROTO_SOURCES = \
+	proto/src/cbor.c \
 	proto/src/cobs.c \
 	proto/src/crc.c \
+	proto/src/cred.c \
+	proto/src/edhoc.c \
 	proto/src/err.c \
 	proto/src/frame.c \
+	proto/src/kdf.c \
 	proto/src/util.c
 
 SG_PROTO_CRYPTO_SOURCES = \
 	proto/src/crypto_mbedtls.c
 
 SG_PROTO_HEADER_FILES = \
+	proto/include/serguard/cbor.h \
 	proto/include/serguard/cert.h \
 	proto/include/serguard/crypto.h \
+	proto/include/serguard/edhoc.h \
 	proto/include/serguard/err.h \
 	proto/include/serguard/frame.h \
-	proto/include/serguard/sg.h
+	proto/include/serguard/sg.h \
+	proto/src/internal.h
