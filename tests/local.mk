@@ -94,3 +94,16 @@ BENCH_RUNS ?= 101
 bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
+
+# ---- EDHOC (RFC 9528): CBOR, key schedule, handshake ------------------------
+check_PROGRAMS += tests/test_cbor
+tests_test_cbor_SOURCES = tests/test_cbor.c
+tests_test_cbor_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cbor_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cbor
+check_PROGRAMS += tests/test_edhoc
+tests_test_edhoc_SOURCES = tests/test_edhoc.c tests/tracebuf.c tests/tracebuf.h \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_test_edhoc_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_edhoc_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_edhoc
