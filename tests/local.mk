@@ -48,3 +48,8 @@ fuzz-smoke: $(SG_FUZZ_TARGETS)
 fuzz: $(SG_FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh 600 $(SG_FUZZ_TARGETS)
 .PHONY: fuzz fuzz-smoke
+
+# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
+EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
+dist_noinst_SCRIPTS += tests/test-pki-script.sh
+TESTS += tests/test-pki-script.sh
