@@ -53,3 +53,10 @@ fuzz: $(SG_FUZZ_TARGETS)
 EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
 dist_noinst_SCRIPTS += tests/test-pki-script.sh
 TESTS += tests/test-pki-script.sh
+
+# X.509 validation and identity (reads tests/pki/fixtures/)
+check_PROGRAMS += tests/test_cert
+tests_test_cert_SOURCES = tests/test_cert.c
+tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cert_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cert

@@ -67,7 +67,7 @@ expect_err() {
 }
 CA="-CAfile $work/ca.pem"
 
-for n in gw dev-a dev-b dev-c dev-a-dh wrong-ku wrong-eku wrong-curve revoked; do
+for n in gw dev-a dev-b dev-c dev-a-dh wrong-ku wrong-eku wrong-curve no-eku revoked; do
 	expect ok "$n" "chains to ca" $CA
 done
 expect ok gw "serverAuth" $CA -purpose sslserver
@@ -104,7 +104,7 @@ check_dates() {
 	fi
 }
 GOOD="notBefore=Jan  1 00:00:00 2025 GMT notAfter=Jan  1 00:00:00 2045 GMT "
-for n in ca gw dev-a dev-b dev-c dev-a-dh wrong-ku wrong-eku wrong-curve revoked \
+for n in ca gw dev-a dev-b dev-c dev-a-dh wrong-ku wrong-eku wrong-curve no-eku revoked \
 	foreign-ca foreign-dev leaf-as-ca-child selfsigned inter-ca inter-dev; do
 	check_dates "$n" "$GOOD"
 done

@@ -3,9 +3,12 @@
 #
 # Every certificate is ECDSA-SHA256 on prime256v1 (except the one whose
 # point is a P-384 key) with FIXED validity dates, so the expected results
-# of the certificate tests do not depend on the day they run. Keys are
-# fresh each run; the committed copy in tests/pki/fixtures/ is the one
-# the tests read, so tests never need openssl.
+# of the certificate tests do not depend on the day they run. A key
+# already in OUTDIR (NAME.key.der) is reused, so regenerating into the
+# same directory keeps every key and SPKI pin and only re-signs; into an
+# empty directory every key is new. The committed copy in
+# tests/pki/fixtures/ is the one the tests read, so tests never need
+# openssl.
 #
 # openssl 3.0's `x509 -req` cannot set fixed dates, so every certificate
 # is issued with `openssl ca -startdate/-enddate` from a throwaway CA
@@ -98,6 +101,11 @@ authorityKeyIdentifier = none
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = $ENV::SG_SAN
+[ ext_no_eku ]
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
+keyUsage = critical,digitalSignature
+subjectAltName = $ENV::SG_SAN
 [ ext_selfsigned ]
 subjectKeyIdentifier = none
 authorityKeyIdentifier = none
@@ -121,8 +129,18 @@ newdb() {
 # key NAME [CURVE]: NAME.key.pem, NAME.key.der (PKCS#8), NAME.key.raw.
 key() {
 	curve=${2:-P-256}
-	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:"$curve" \
-		-pkeyopt ec_param_enc:named_curve -out "$work/$1.key.pem"
+	if [ -f "$out/$1.key.der" ]; then
+		ossl pkey -inform DER -in "$out/$1.key.der" -out "$work/$1.key.pem"
+		have=$("$OPENSSL" pkey -in "$work/$1.key.pem" -noout -text |
+			sed -n 's/^NIST CURVE: *//p')
+		if [ "$have" != "$curve" ]; then
+			echo "$out/$1.key.der is not a $curve key; remove it" >&2
+			exit 1
+		fi
+	else
+		ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:"$curve" \
+			-pkeyopt ec_param_enc:named_curve -out "$work/$1.key.pem"
+	fi
 	ossl pkey -in "$work/$1.key.pem" -outform DER -out "$out/$1.key.der"
 	chmod 600 "$out/$1.key.der"
 	rm -f "$out/$1.key.raw"
@@ -195,6 +213,9 @@ issue wrong-eku wrong-eku ca 33 ext_wrong_eku $GOOD_FROM $GOOD_TO \
 key wrong-curve P-384
 issue wrong-curve wrong-curve ca 34 ext_dev $GOOD_FROM $GOOD_TO \
 	URI:urn:serguard:dev:wrong-curve
+key no-eku
+issue no-eku no-eku ca 36 ext_no_eku $GOOD_FROM $GOOD_TO \
+	URI:urn:serguard:dev:no-eku
 key revoked
 issue revoked revoked ca 35 ext_dev $GOOD_FROM $GOOD_TO \
 	URI:urn:serguard:dev:revoked
@@ -265,6 +286,7 @@ no SAN.
 | wrong-ku | wrong-ku | ca | 32 | good | KU keyEncipherment only | wrong key usage |
 | wrong-eku | wrong-eku | ca | 33 | good | device but EKU serverAuth only | wrong role for a device |
 | wrong-curve | wrong-curve | ca | 34 | good | device, secp384r1 key | wrong curve |
+| no-eku | no-eku | ca | 36 | good | KU digitalSignature, no EKU, SAN urn:serguard:dev:no-eku | fits no role (a role needs an explicit EKU) |
 | revoked | revoked | ca | 35 | good | device | listed in ca.crl.der |
 | foreign-ca | serguard test CA | self | 01 | good | as ca, another key | another root with the same name |
 | foreign-dev | dev-a | foreign-ca | 21 | good | SAN urn:serguard:dev:a | chain to another CA |
