@@ -65,3 +65,14 @@ tests_test_cert_SOURCES = tests/test_cert.c
 tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_cert_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_cert
+
+# The operator's PKI tool, checked end to end; sg-cert-check runs the
+# core's validator on the certificates it issues.
+check_PROGRAMS += tests/sg-cert-check
+tests_sg_cert_check_SOURCES = tests/sg-cert-check.c
+tests_sg_cert_check_CFLAGS = $(SG_TEST_CFLAGS)
+tests_sg_cert_check_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
+TESTS += tests/test-serguard-pki.sh
+dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
+TESTS += tests/test-man-serguard-pki.sh
