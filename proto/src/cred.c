@@ -333,18 +333,24 @@ int sg__ccs_parse(const unsigned char *ccs, size_t len, struct sg_peer_cert *out
 		sub = d;
 		switch (v) {
 		case 1: /* kty: EC2 */
-			if (sg_cbor_get_int(&d, &v) != 0 || v != 2)
+			if (sg_cbor_get_int(&d, &v) != 0)
+				goto bad;
+			if (v != 2)
 				return SG_ECERTKEY;
 			have_kty = true;
 			continue;
 		case -1: /* crv: P-256 */
-			if (sg_cbor_get_int(&d, &v) != 0 || v != 1)
+			if (sg_cbor_get_int(&d, &v) != 0)
+				goto bad;
+			if (v != 1)
 				return SG_ECERTKEY;
 			have_crv = true;
 			continue;
 		case -2:
 		case -3:
-			if (sg_cbor_get_bstr(&d, &p, &plen) != 0 || plen != 32)
+			if (sg_cbor_get_bstr(&d, &p, &plen) != 0)
+				goto bad;
+			if (plen != 32)
 				return SG_ECERTKEY;
 			memcpy(v == -2 ? out->pub_x : out->pub_y, p, 32);
 			if (v == -2)

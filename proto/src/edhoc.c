@@ -183,8 +183,13 @@ static int ephemeral(struct sg_edhoc *e, unsigned char priv[32], unsigned char p
 	int rc;
 
 	if (e->flags & FLAG_TEST_EPH) {
-		memcpy(priv, e->eph, 32);
+		/* priv may be e->eph itself */
+		unsigned char k[32];
+
+		memcpy(k, e->eph, 32);
 		sg_wipe(e->eph, sizeof(e->eph));
+		memcpy(priv, k, 32);
+		sg_wipe(k, sizeof(k));
 		e->flags &= (uint8_t)~FLAG_TEST_EPH;
 		rc = sg_p256_public(priv, pub, y);
 	} else {
