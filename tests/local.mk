@@ -40,11 +40,16 @@ TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
+tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
@@ -104,3 +109,39 @@ BENCH_RUNS ?= 101
 bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
+
+# ---- EDHOC (RFC 9528): CBOR, key schedule, handshake ------------------------
+check_PROGRAMS += tests/test_cbor
+tests_test_cbor_SOURCES = tests/test_cbor.c
+tests_test_cbor_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cbor_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cbor
+check_PROGRAMS += tests/test_edhoc
+tests_test_edhoc_SOURCES = tests/test_edhoc.c tests/tracebuf.c tests/tracebuf.h \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_test_edhoc_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_edhoc_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_edhoc
+
+# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
+EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
+dist_noinst_SCRIPTS += tests/test-pki-script.sh
+TESTS += tests/test-pki-script.sh
+
+# X.509 validation and identity (reads tests/pki/fixtures/)
+check_PROGRAMS += tests/test_cert
+tests_test_cert_SOURCES = tests/test_cert.c
+tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cert_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cert
+
+# The operator's PKI tool, checked end to end; sg-cert-check runs the
+# core's validator on the certificates it issues.
+check_PROGRAMS += tests/sg-cert-check
+tests_sg_cert_check_SOURCES = tests/sg-cert-check.c
+tests_sg_cert_check_CFLAGS = $(SG_TEST_CFLAGS)
+tests_sg_cert_check_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
+TESTS += tests/test-serguard-pki.sh
+dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
+TESTS += tests/test-man-serguard-pki.sh

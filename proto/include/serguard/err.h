@@ -47,6 +47,7 @@
 	X(ELIMIT, -115, "protocol limit reached")                              \
 	X(ETIMEOUT, -116, "peer did not answer in time")                       \
 	X(EDOWNGRADE, -117, "downgrade attempt detected")                      \
+	X(ECREDTYPE, -118, "credential identifier type not supported")       \
 	/* certificates and identity */                                        \
 	X(ECERT, -200, "certificate malformed")                                \
 	X(ECERTCHAIN, -201, "certificate not issued by a trusted CA")          \
