@@ -10,7 +10,9 @@ SG_PROTO_SOURCES = \
 	proto/src/crc.c \
 	proto/src/err.c \
 	proto/src/frame.c \
-	proto/src/util.c
+	proto/src/util.c \
+	proto/src/replay.c \
+	proto/src/record.c
 
 SG_PROTO_CRYPTO_SOURCES = \
 	proto/src/crypto_mbedtls.c
@@ -20,4 +22,6 @@ SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/crypto.h \
 	proto/include/serguard/err.h \
 	proto/include/serguard/frame.h \
-	proto/include/serguard/sg.h
+	proto/include/serguard/sg.h \
+	proto/include/serguard/replay.h \
+	proto/include/serguard/record.h
