@@ -59,7 +59,7 @@ static const struct {
 	LABEL("serguard key update", SG_RECORD_SECRET_LEN),
 };
 
-enum which { USE_CUR, USE_PREV, USE_NEXT };
+enum which { USE_CUR, USE_PREV, USE_NEXT, USE_NONE };
 
 static int expand(const unsigned char secret[SG_RECORD_SECRET_LEN], enum label l,
 		  unsigned char *out)
@@ -404,7 +404,7 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 	const struct sg_record_config *c;
 	struct sg_record_rx *rx;
 	size_t hlen, ct_len, aad_len;
-	uint64_t t, seq, expected, s = 0;
+	uint64_t t, seq, expected, floor_seq, s = 0;
 	int64_t d = 0;
 	enum which which;
 	unsigned flags;
@@ -449,16 +449,19 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 	if (rc != 0)
 		return drop(&st->too_old, rc);
 
-	/* 3. which key: the phase bit, disambiguated by the sequence number */
+	/* 3. which key: the phase bit, disambiguated by the sequence number.
+	 * Phases are monotonic in the sequence number, so the current bit
+	 * below phase_floor is two or more phases old, the other bit below
+	 * phase_min the previous phase, above top the next one. */
 	if (((flags & F_PHASE) != 0) == ((rx->phase & 1u) != 0))
-		which = USE_CUR;
+		which = seq >= rx->phase_floor ? USE_CUR : USE_NONE;
 	else if (seq < rx->phase_min)
 		which = USE_PREV;
 	else if (rx->win.empty || seq > rx->win.top)
 		which = USE_NEXT;
 	else
-		return drop(&st->wrong_phase, SG_EPHASE);
-	if (which == USE_PREV && !rx->prev_held)
+		which = USE_NONE;
+	if (which == USE_NONE || (which == USE_PREV && !rx->prev_held))
 		return drop(&st->wrong_phase, SG_EPHASE);
 	if ((which == USE_CUR && (rx->cur_failures >= c->limit_failures ||
 				  rx->cur_records >= c->limit_records)) ||
@@ -518,6 +521,7 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 	}
 
 	/* 6. commit: window, key phase, freshness reference, echo */
+	floor_seq = rx->win.empty ? 0 : rx->win.top + 1u;
 	(void)sg_replay_commit(&rx->win, seq);
 	if (which == USE_NEXT) {
 		drop_prev(rec);
@@ -530,6 +534,7 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 		memcpy(rx->secret, nsec, sizeof(nsec));
 		rx->phase++;
 		rx->phase_min = seq;
+		rx->phase_floor = floor_seq;
 		rx->switch_ms = t;
 		rx->cur_records = 0;
 		rx->cur_failures = rx->next_failures;

@@ -171,6 +171,7 @@ struct sg_record_rx {
 	struct sg_record_keys prev; /* all zero unless prev_held */
 	uint64_t phase;
 	uint64_t phase_min;	/* lowest seq delivered under cur */
+	uint64_t phase_floor;	/* highest delivered before cur, + 1 */
 	uint64_t switch_ms;	/* when cur became current */
 	uint64_t cur_records, cur_failures;
 	uint64_t prev_failures, next_failures;
