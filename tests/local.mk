@@ -34,6 +34,15 @@ tests_test_flight_LDADD = $(SG_TEST_LIBS)
 
 TESTS += tests/test_frame tests/test_util tests/test_flight
 
+check_PROGRAMS += tests/test_replay tests/test_record
+tests_test_replay_SOURCES = tests/test_replay.c
+tests_test_replay_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_replay_LDADD = $(SG_TEST_LIBS)
+tests_test_record_SOURCES = tests/test_record.c
+tests_test_record_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_record_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_replay tests/test_record
+
 # rules of the code base that a script can check
 dist_noinst_SCRIPTS += tests/check-proto-rules.sh
 TESTS += tests/check-proto-rules.sh
