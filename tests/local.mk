@@ -154,3 +154,11 @@ dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
 TESTS += tests/test-serguard-pki.sh
 dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
 TESTS += tests/test-man-serguard-pki.sh
+
+# the session engine between two engines over a simulated line
+check_PROGRAMS += tests/test_conn
+tests_test_conn_SOURCES = tests/test_conn.c tests/simwire.c tests/simwire.h \
+	tests/testenv.c tests/testenv.h
+tests_test_conn_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_conn_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_conn
