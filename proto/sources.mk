@@ -9,7 +9,9 @@ SG_PROTO_SOURCES = \
 	proto/src/cobs.c \
 	proto/src/crc.c \
 	proto/src/err.c \
+	proto/src/flight.c \
 	proto/src/frame.c \
+	proto/src/msgq.c \
 	proto/src/util.c
 
 SG_PROTO_CRYPTO_SOURCES = \
@@ -20,5 +22,7 @@ SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/cert.h \
 	proto/include/serguard/crypto.h \
 	proto/include/serguard/err.h \
+	proto/include/serguard/flight.h \
 	proto/include/serguard/frame.h \
+	proto/include/serguard/msgq.h \
 	proto/include/serguard/sg.h

@@ -14,7 +14,7 @@ SG_TEST_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(CHECK_CFLAGS)
 SG_TEST_LIBS = $(SG_CORE_LIBS) $(CHECK_LIBS)
 
 # unit tests of the core (check)
-check_PROGRAMS += tests/test_frame tests/test_util
+check_PROGRAMS += tests/test_frame tests/test_util tests/test_flight
 tests_test_frame_SOURCES = tests/test_frame.c
 tests_test_frame_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_frame_LDADD = $(SG_TEST_LIBS)
@@ -22,7 +22,17 @@ tests_test_util_SOURCES = tests/test_util.c
 tests_test_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_util_LDADD = $(SG_TEST_LIBS)
 
-TESTS += tests/test_frame tests/test_util
+tests_test_msgq_SOURCES = tests/test_msgq.c
+tests_test_msgq_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_msgq_LDADD = $(SG_TEST_LIBS)
+check_PROGRAMS += tests/test_msgq
+TESTS += tests/test_msgq
+
+tests_test_flight_SOURCES = tests/test_flight.c
+tests_test_flight_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_flight_LDADD = $(SG_TEST_LIBS)
+
+TESTS += tests/test_frame tests/test_util tests/test_flight
 
 # rules of the code base that a script can check
 dist_noinst_SCRIPTS += tests/check-proto-rules.sh
@@ -76,3 +86,49 @@ dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
 TESTS += tests/test-serguard-pki.sh
 dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
 TESTS += tests/test-man-serguard-pki.sh
+
+# reader of `name = hex` vector files, shared by the vector-driven tests
+SG_TEST_VECTORFILE_SOURCES = tests/vectorfile.c tests/vectorfile.h
+check_PROGRAMS += tests/test_vectorfile
+tests_test_vectorfile_SOURCES = tests/test_vectorfile.c $(SG_TEST_VECTORFILE_SOURCES)
+tests_test_vectorfile_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_vectorfile_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_vectorfile
+
+# RFC 9529 EDHOC vectors (data, read at test time)
+EXTRA_DIST += tests/vectors/edhoc/README.md \
+	tests/vectors/edhoc/rfc9529-trace1.txt \
+	tests/vectors/edhoc/rfc9529-trace2.txt \
+	tests/vectors/edhoc/rfc9529-invalid.txt
+
+# strict JSON reader for Wycheproof vectors (tests only)
+SG_TEST_JSON_SOURCES = tests/json.c tests/json.h
+check_PROGRAMS += tests/test_json tests/test_crypto
+tests_test_json_SOURCES = tests/test_json.c $(SG_TEST_JSON_SOURCES)
+tests_test_json_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_json_LDADD = $(SG_TEST_LIBS)
+# crypto adapter against Wycheproof, RFC 9529 trace 2 and unit tests
+tests_test_crypto_SOURCES = tests/test_crypto.c $(SG_TEST_JSON_SOURCES) \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_test_crypto_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_crypto_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_json tests/test_crypto
+
+# Wycheproof vectors (data, read at test time)
+EXTRA_DIST += tests/vectors/wycheproof/README.md \
+	tests/vectors/wycheproof/aes_ccm_test.json \
+	tests/vectors/wycheproof/ecdh_secp256r1_ecpoint_test.json \
+	tests/vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json \
+	tests/vectors/wycheproof/hkdf_sha256_test.json \
+	tests/vectors/wycheproof/hmac_sha256_test.json
+
+# ---- benchmarks: programs that print figures (`make bench`), not tests ----
+EXTRA_PROGRAMS += tests/bench_crypto
+tests_bench_crypto_SOURCES = tests/bench_crypto.c
+tests_bench_crypto_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_crypto_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_crypto
+BENCH_RUNS ?= 101
+bench: tests/bench_crypto$(EXEEXT)
+	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
+.PHONY: bench

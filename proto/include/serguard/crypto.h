@@ -87,11 +87,16 @@ int sg_ccm_open(const unsigned char key[SG_CCM_KEY_LEN],
 /*
  * New ephemeral key pair: a private scalar (big-endian, 32 bytes) and the
  * x-coordinate of its public point (RFC 9528 3.7 compact encoding). The
- * RNG is the caller's. SG_ERNG when the RNG fails.
+ * RNG is the caller's (not NULL). SG_ERNG when the RNG fails; priv and
+ * pub_x are then wiped.
  */
 int sg_p256_keygen(sg_rng_fn rng, void *rng_ctx, unsigned char priv[SG_P256_LEN],
 		   unsigned char pub_x[SG_P256_LEN]);
-/* x-coordinate of priv * G (for static keys given as a scalar only). */
+/*
+ * The public point priv * G (for static keys given as a scalar only):
+ * x always, y too when pub_y is not NULL. SG_EINVAL when priv is not a
+ * valid scalar (0 or >= n).
+ */
 int sg_p256_public(const unsigned char priv[SG_P256_LEN],
 		   unsigned char pub_x[SG_P256_LEN], unsigned char pub_y[SG_P256_LEN]);
 /*
@@ -103,7 +108,8 @@ int sg_p256_decompress(const unsigned char x[SG_P256_LEN], unsigned char y[SG_P2
 /*
  * ECDH: the x-coordinate of priv * (peer point with x-coordinate peer_x).
  * The peer point is recovered and validated first (SG_EPOINT); either y
- * gives the same shared x. shared is wiped on failure.
+ * gives the same shared x. SG_EINVAL when priv is not a valid scalar.
+ * shared is wiped on failure.
  */
 int sg_p256_ecdh(const unsigned char priv[SG_P256_LEN],
 		 const unsigned char peer_x[SG_P256_LEN],
@@ -114,7 +120,9 @@ int sg_p256_ecdh(const unsigned char priv[SG_P256_LEN],
 /*
  * Sign a 32-byte SHA-256 digest with deterministic ECDSA (RFC 6979), so
  * that a weak RNG cannot leak the key and vectors are reproducible. The
- * RNG only blinds the computation; the signature does not depend on it.
+ * RNG (not NULL) only blinds the computation; the signature does not
+ * depend on it. SG_EINVAL for an invalid priv, SG_ERNG when the RNG
+ * fails; sig is wiped on failure.
  */
 int sg_es256_sign(const unsigned char priv[SG_P256_LEN],
 		  const unsigned char hash[SG_SHA256_LEN],
