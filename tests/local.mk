@@ -132,3 +132,14 @@ BENCH_RUNS ?= 101
 bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
+
+# certificate benchmark (`make bench` runs it too)
+EXTRA_PROGRAMS += tests/bench_cert
+tests_bench_cert_SOURCES = tests/bench_cert.c
+tests_bench_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_cert_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_cert
+bench: bench-cert
+bench-cert: tests/bench_cert$(EXEEXT)
+	./tests/bench_cert$(EXEEXT) $(BENCH_RUNS) $(top_srcdir)/tests/pki/fixtures
+.PHONY: bench-cert
