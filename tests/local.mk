@@ -162,3 +162,14 @@ tests_test_conn_SOURCES = tests/test_conn.c tests/simwire.c tests/simwire.h \
 tests_test_conn_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_conn_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_conn
+
+# certificate benchmark (`make bench` runs it too)
+EXTRA_PROGRAMS += tests/bench_cert
+tests_bench_cert_SOURCES = tests/bench_cert.c
+tests_bench_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_cert_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_cert
+bench: bench-cert
+bench-cert: tests/bench_cert$(EXEEXT)
+	./tests/bench_cert$(EXEEXT) $(BENCH_RUNS) $(top_srcdir)/tests/pki/fixtures
+.PHONY: bench-cert
