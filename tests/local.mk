@@ -34,11 +34,16 @@ TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
+tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
@@ -98,3 +103,15 @@ BENCH_RUNS ?= 101
 bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
+
+# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
+EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
+dist_noinst_SCRIPTS += tests/test-pki-script.sh
+TESTS += tests/test-pki-script.sh
+
+# X.509 validation and identity (reads tests/pki/fixtures/)
+check_PROGRAMS += tests/test_cert
+tests_test_cert_SOURCES = tests/test_cert.c
+tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cert_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cert
