@@ -115,3 +115,22 @@ tests_test_cert_SOURCES = tests/test_cert.c
 tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_cert_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_cert
+
+# DTLS 1.2 baseline on the same mbedTLS, certificates and link framing
+# (a benchmark; built for `make check` too, where a short run checks it
+# still completes its handshake). SG_BENCH_TARGETS lists the benchmark
+# programs, like SG_FUZZ_TARGETS (automake reserves *_PROGRAMS names for
+# programs with an install directory).
+SG_BENCH_TARGETS = tests/bench/dtls12
+check_PROGRAMS += $(SG_BENCH_TARGETS)
+tests_bench_dtls12_SOURCES = tests/bench/dtls12.c
+tests_bench_dtls12_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_dtls12_LDADD = $(MBEDTLS_SSL_LIBS) $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test_dtls12_bench.sh
+TESTS += tests/test_dtls12_bench.sh
+CLEANFILES += tests/bench/dtls12.json
+bench: bench-dtls12
+bench-dtls12: tests/bench/dtls12$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/dtls12$(EXEEXT) \
+		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
+.PHONY: bench-dtls12
