@@ -11,6 +11,7 @@ SG_PROTO_SOURCES = \
 	proto/src/err.c \
 	proto/src/flight.c \
 	proto/src/frame.c \
+	proto/src/msgq.c \
 	proto/src/util.c
 
 SG_PROTO_CRYPTO_SOURCES = \
@@ -23,4 +24,5 @@ SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/err.h \
 	proto/include/serguard/flight.h \
 	proto/include/serguard/frame.h \
+	proto/include/serguard/msgq.h \
 	proto/include/serguard/sg.h

@@ -22,6 +22,12 @@ tests_test_util_SOURCES = tests/test_util.c
 tests_test_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_util_LDADD = $(SG_TEST_LIBS)
 
+tests_test_msgq_SOURCES = tests/test_msgq.c
+tests_test_msgq_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_msgq_LDADD = $(SG_TEST_LIBS)
+check_PROGRAMS += tests/test_msgq
+TESTS += tests/test_msgq
+
 tests_test_flight_SOURCES = tests/test_flight.c
 tests_test_flight_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_flight_LDADD = $(SG_TEST_LIBS)
