@@ -1145,6 +1145,9 @@ int main(int argc, char **argv)
 		fprintf(jf, "\"cpu_ms_server\":%.3f,\n", cpu_srv.med);
 		fprintf(jf, "\"record_overhead_bytes\":%zu,\n", oh_dgram[2] - 64);
 		for (i = 0; i < 4; i++)
+			fprintf(jf, "\"record_overhead_bytes_%zu\":%zu,\n",
+				oh_sizes[i], oh_dgram[i] - oh_sizes[i]);
+		for (i = 0; i < 4; i++)
 			fprintf(jf, "\"record_overhead_wire_bytes_%zu\":%zu,\n",
 				oh_sizes[i], oh_wire[i] - oh_sizes[i]);
 		fprintf(jf, "\"goodput_64B\":%.4f,\n", gp[0]);
