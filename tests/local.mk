@@ -173,3 +173,22 @@ bench: bench-cert
 bench-cert: tests/bench_cert$(EXEEXT)
 	./tests/bench_cert$(EXEEXT) $(BENCH_RUNS) $(top_srcdir)/tests/pki/fixtures
 .PHONY: bench-cert
+
+# DTLS 1.2 baseline on the same mbedTLS, certificates and link framing
+# (a benchmark; built for `make check` too, where a short run checks it
+# still completes its handshake). SG_BENCH_TARGETS lists the benchmark
+# programs, like SG_FUZZ_TARGETS (automake reserves *_PROGRAMS names for
+# programs with an install directory).
+SG_BENCH_TARGETS = tests/bench/dtls12
+check_PROGRAMS += tests/bench/dtls12
+tests_bench_dtls12_SOURCES = tests/bench/dtls12.c
+tests_bench_dtls12_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_dtls12_LDADD = $(MBEDTLS_SSL_LIBS) $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test_dtls12_bench.sh
+TESTS += tests/test_dtls12_bench.sh
+CLEANFILES += tests/bench/dtls12.json
+bench: bench-dtls12
+bench-dtls12: tests/bench/dtls12$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/dtls12$(EXEEXT) \
+		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
+.PHONY: bench-dtls12
