@@ -48,13 +48,17 @@ dist_noinst_SCRIPTS += tests/check-proto-rules.sh
 TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
-SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame tests/fuzz/fuzz_conn
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_conn_SOURCES = tests/fuzz/fuzz_conn.c tests/testenv.c tests/testenv.h
+tests_fuzz_fuzz_conn_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_conn_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_conn_LDADD = $(SG_CORE_LIBS)
 tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
