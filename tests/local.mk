@@ -55,7 +55,7 @@ SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
 SG_DAEMON_TEST_LIBS = daemon/libserguardd.a $(SG_CORE_LIBS) $(SG_DAEMON_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/test_config tests/test_bus tests/test_port tests/test_log \
-	tests/test_keyfile
+	tests/test_keyfile tests/test_line
 tests_test_config_SOURCES = tests/test_config.c
 tests_test_config_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_config_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
@@ -77,7 +77,13 @@ tests_test_keyfile_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_keyfile_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
 tests_test_keyfile_LDADD = $(SG_DAEMON_TEST_LIBS)
 
-TESTS += tests/test_config tests/test_bus tests/test_port tests/test_log tests/test_keyfile
+tests_test_line_SOURCES = tests/test_line.c
+tests_test_line_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_line_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_line_LDADD = $(SG_DAEMON_TEST_LIBS)
+
+TESTS += tests/test_config tests/test_bus tests/test_port tests/test_log tests/test_keyfile \
+	tests/test_line
 
 # serguardd as a program: --help, --check-config (with conf/serguard.conf),
 # exit codes; the man page against the option table
