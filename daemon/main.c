@@ -83,7 +83,7 @@ static void usage(FILE *f)
 		"  -t, --check-config  check the configuration and exit: syntax, values and\n"
 		"                      cross-references; key, certificate and device files\n"
 		"                      are not opened\n"
-		"  -v, --verbose       log more (adds to log_level; twice for debug)\n"
+		"  -v, --verbose       log more: one level above log_level per -v\n"
 		"      --dump-options  print every configuration option, one per line\n"
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"
