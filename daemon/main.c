@@ -231,7 +231,7 @@ static void gw_link_stop(struct gw_link *gl)
 static void reload(void)
 {
 	struct config *nc;
-	struct cfg_port *np;
+	struct cfg_port *np, *op;
 	struct cfg_device *nd;
 	struct gw_port *gp, *gpn;
 	struct gw_link *gl, *gln;
@@ -281,8 +281,11 @@ static void reload(void)
 	TAILQ_FOREACH(np, &nc->ports, entry) {
 		if (gw_port_find(np->name) != NULL)
 			continue;
-		if (config_port(gw.cf, np->name) == NULL)
+		op = config_port(gw.cf, np->name);
+		if (op == NULL)
 			p_add++;
+		else if (op->ndevices == 0 && np->ndevices > 0)
+			p_chg++; /* it had no device, so it was not open */
 		gw_port_start(np);
 	}
 
