@@ -77,7 +77,7 @@ static void on_frame(struct line *ln, const struct sg_frame *f, uint64_t now)
 	if (bus_reply(&ln->bus, &l->bd, now) == 1)
 		log_notice("device %s (port %s, address %u): answering again", l->name, ln->name,
 			   (unsigned)f->addr);
-	link_input(l, f->kind, f->payload, f->len, now);
+	link_input(l, f, now);
 }
 
 static void on_read(struct port *p, const unsigned char *buf, size_t len, void *arg)

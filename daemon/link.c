@@ -34,12 +34,9 @@ void link_free(struct link *l)
 	free(l);
 }
 
-void link_input(struct link *l, unsigned kind, const unsigned char *payload, size_t len,
-		uint64_t now)
+void link_input(struct link *l, const struct sg_frame *f, uint64_t now)
 {
-	(void)kind;
-	(void)payload;
-	(void)len;
+	(void)f;
 	l->frames_in++;
 	l->frames_dropped++;
 	l->deadline = link_pump(l, now);

@@ -24,6 +24,7 @@
 
 #include "daemon/bus.h"
 #include "daemon/config.h"
+#include "serguard/frame.h"
 
 struct line;
 
@@ -47,10 +48,10 @@ struct link *link_new(const struct cfg_device *cf);
 void link_free(struct link *l);
 
 /* A good frame from the device (CRC checked, direction device to gateway,
- * this device's address): its kind and payload as decoded by sg_frame;
- * payload is valid during the call only. */
-void link_input(struct link *l, unsigned kind, const unsigned char *payload, size_t len,
-		uint64_t now);
+ * this device's address), as the line's decoder delivered it: f and its
+ * payload are valid during the call only (the shape sg_conn_frame_push()
+ * takes). */
+void link_input(struct link *l, const struct sg_frame *f, uint64_t now);
 
 /*
  * The bus grants the device a turn: write the one frame to send into out
