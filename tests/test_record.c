@@ -1245,6 +1245,27 @@ START_TEST(C8_exact_bound)
 	EXPECT_STATS(&gw, .delivered = 3, .too_old = 1);
 	/* Beyond the bound the record layer cannot resynchronise alone; the
 	 * session sees only drops and re-handshakes (doc/PROTOCOL.md 3.5). */
+
+	/* the same exact bound where the jump crosses a 2^24 boundary: from
+	 * expected E = 2^23 + 10 the record at E + 2^23 = 2^24 + 10 has low
+	 * bits 10, first placed at E - 2^23, which must move up */
+	setup(8, false);
+	ck_assert_int_eq(sg_replay_commit(&gw.rx.win, SG_RECORD_RECON_BOUND + 9), 0);
+	dev.tx.seq = SG_RECORD_RECON_BOUND + 10 + SG_RECORD_RECON_BOUND;
+	r = seal_n(&dev, 4, 8);
+	deliver_n(&gw, &r, 4, 9);
+	ck_assert_uint_eq(gw.rx.win.top, ((uint64_t)1 << 24) + 10);
+	r = seal_n(&dev, 5, 10); /* and one past it, from there */
+	lose(&dev, SG_RECORD_RECON_BOUND);
+	r = seal_n(&dev, 6, 11);
+	refuse(&gw, &r, 12, SG_ETOOOLD);
+
+	/* and where E + 2^23 falls inside E's own 2^24 block */
+	setup(8, false);
+	ck_assert_int_eq(sg_replay_commit(&gw.rx.win, ((uint64_t)1 << 24) + 4), 0);
+	dev.tx.seq = ((uint64_t)1 << 24) + 5 + SG_RECORD_RECON_BOUND;
+	r = seal_n(&dev, 7, 13);
+	deliver_n(&gw, &r, 7, 14);
 }
 END_TEST
 
