@@ -39,11 +39,21 @@ TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_record
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c tests/fuzz/fuzz_record.h
+tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_record_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_record_LDADD = $(SG_CORE_LIBS)
+# Seed corpus generator of fuzz_record (tests/fuzz/README.md); any compiler.
+EXTRA_PROGRAMS += tests/fuzz/gen_record_corpus
+tests_fuzz_gen_record_corpus_SOURCES = tests/fuzz/gen_record_corpus.c tests/fuzz/fuzz_record.h
+tests_fuzz_gen_record_corpus_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_fuzz_gen_record_corpus_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING

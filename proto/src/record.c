@@ -636,17 +636,18 @@ unsigned sg_record_status(const struct sg_record *rec, uint64_t now_ms)
 	return st;
 }
 
-uint64_t sg_record_deadline(const struct sg_record *rec)
+uint64_t sg_record_deadline(const struct sg_record *rec, uint64_t now_ms)
 {
-	uint64_t next = UINT64_MAX, d;
+	uint64_t next = UINT64_MAX, d, t;
 
 	if (rec == NULL)
 		return next;
+	t = clock_peek(rec, now_ms);
 	if (rec->rx.prev_held)
 		next = rec->rx.switch_ms + rec->cfg.grace_ms;
 	if (rec->cfg.update_after_ms > 0) {
 		d = rec->tx.key_since_ms + rec->cfg.update_after_ms;
-		if (d < next)
+		if (d > t && d < next)
 			next = d;
 	}
 	/* back from the internal clock to the caller's */
