@@ -67,3 +67,17 @@ fuzz-smoke: $(SG_FUZZ_TARGETS)
 fuzz: $(SG_FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh 600 $(SG_FUZZ_TARGETS)
 .PHONY: fuzz fuzz-smoke
+
+# ---- benchmarks (make bench): programs that print figures -----------------
+# Other parts append their programs: SG_BENCH_PROGRAMS += tests/bench_<x>
+# Automake wants a directory for any *_PROGRAMS list: the benchmarks are
+# built with everything else (so they cannot rot) and installed there.
+SG_BENCHdir = $(pkglibexecdir)/bench
+SG_BENCH_PROGRAMS = tests/bench_record
+tests_bench_record_SOURCES = tests/bench_record.c
+tests_bench_record_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_record_LDADD = $(SG_CORE_LIBS)
+
+bench: $(SG_BENCH_PROGRAMS)
+	@for p in $(SG_BENCH_PROGRAMS); do echo "== $$p"; ./$$p || exit 1; done
+.PHONY: bench
