@@ -678,7 +678,14 @@ START_TEST(B5_B6_lengths)
 			 SG_ELENGTH);
 	/* a caller buffer too small is a caller error: not counted, no state */
 	x = seal_n(&dev, 2, 5);
-	ck_assert_int_eq(sg_record_open(&gw, x.b, x.n, 6, &k, out, 3, &olen), SG_ENOSPC);
+	{
+		struct sg_record before;
+
+		memcpy(&before, &gw, sizeof(gw));
+
+		ck_assert_int_eq(sg_record_open(&gw, x.b, x.n, 6, &k, out, 3, &olen), SG_ENOSPC);
+		ck_assert_mem_eq(&before, &gw, sizeof(gw));
+	}
 	deliver_n(&gw, &x, 2, 7);
 	EXPECT_STATS(&gw, .delivered = 2, .bad_tag = 1, .too_long = 3);
 }

@@ -418,10 +418,7 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 	c = &rec->cfg;
 	rx = &rec->rx;
 	st = &rec->stats;
-	t = clock_note(rec, now_ms);
-	expire_prev(rec, t);
-
-	/* 1. shape */
+	/* 1. shape (and the caller's buffer, before any state changes) */
 	if (len < SG_RECORD_HEADER_LEN + c->tag_len)
 		return drop(&st->too_short, SG_ELENGTH);
 	flags = in[0];
@@ -437,6 +434,8 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 		return drop(&st->too_long, SG_ELENGTH);
 	if (cap < ct_len)
 		return SG_ENOSPC;
+	t = clock_note(rec, now_ms);
+	expire_prev(rec, t);
 
 	/* 2. sequence number, limit, replay window */
 	expected = rx->win.empty ? 0 : rx->win.top + 1u;
