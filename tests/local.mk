@@ -50,6 +50,7 @@ TESTS += tests/check-proto-rules.sh
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame tests/fuzz/fuzz_conn
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_record
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
@@ -63,6 +64,15 @@ tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c tests/fuzz/fuzz_record.h
+tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_record_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_record_LDADD = $(SG_CORE_LIBS)
+# Seed corpus generator of fuzz_record (tests/fuzz/README.md); any compiler.
+EXTRA_PROGRAMS += tests/fuzz/gen_record_corpus
+tests_fuzz_gen_record_corpus_SOURCES = tests/fuzz/gen_record_corpus.c tests/fuzz/fuzz_record.h
+tests_fuzz_gen_record_corpus_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_fuzz_gen_record_corpus_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
@@ -113,15 +123,17 @@ EXTRA_DIST += tests/vectors/wycheproof/README.md \
 	tests/vectors/wycheproof/hmac_sha256_test.json
 
 # ---- benchmarks: programs that print figures (`make bench`), not tests ----
-EXTRA_PROGRAMS += tests/bench_crypto
+# Built with everything else (noinst: they cannot rot, and they are not
+# installed); `make bench` runs each through its own bench-<name> rule.
+BENCH_RUNS ?= 101
+noinst_PROGRAMS += tests/bench_crypto
 tests_bench_crypto_SOURCES = tests/bench_crypto.c
 tests_bench_crypto_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_bench_crypto_LDADD = $(SG_CORE_LIBS)
-CLEANFILES += tests/bench_crypto
-BENCH_RUNS ?= 101
-bench: tests/bench_crypto$(EXEEXT)
+bench: bench-crypto
+bench-crypto: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
-.PHONY: bench
+.PHONY: bench bench-crypto
 
 # ---- EDHOC (RFC 9528): CBOR, key schedule, handshake ------------------------
 check_PROGRAMS += tests/test_cbor
@@ -168,11 +180,10 @@ tests_test_conn_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_conn
 
 # certificate benchmark (`make bench` runs it too)
-EXTRA_PROGRAMS += tests/bench_cert
+noinst_PROGRAMS += tests/bench_cert
 tests_bench_cert_SOURCES = tests/bench_cert.c
 tests_bench_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_bench_cert_LDADD = $(SG_CORE_LIBS)
-CLEANFILES += tests/bench_cert
 bench: bench-cert
 bench-cert: tests/bench_cert$(EXEEXT)
 	./tests/bench_cert$(EXEEXT) $(BENCH_RUNS) $(top_srcdir)/tests/pki/fixtures
@@ -247,3 +258,13 @@ tests_fuzz_fuzz_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(INIH_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_config_LDADD = $(INIH_LIBS)
+
+# record layer benchmark (`make bench` runs it too)
+noinst_PROGRAMS += tests/bench_record
+tests_bench_record_SOURCES = tests/bench_record.c
+tests_bench_record_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_record_LDADD = $(SG_CORE_LIBS)
+bench: bench-record
+bench-record: tests/bench_record$(EXEEXT)
+	./tests/bench_record$(EXEEXT)
+.PHONY: bench-record

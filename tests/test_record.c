@@ -678,7 +678,14 @@ START_TEST(B5_B6_lengths)
 			 SG_ELENGTH);
 	/* a caller buffer too small is a caller error: not counted, no state */
 	x = seal_n(&dev, 2, 5);
-	ck_assert_int_eq(sg_record_open(&gw, x.b, x.n, 6, &k, out, 3, &olen), SG_ENOSPC);
+	{
+		struct sg_record before;
+
+		memcpy(&before, &gw, sizeof(gw));
+
+		ck_assert_int_eq(sg_record_open(&gw, x.b, x.n, 6, &k, out, 3, &olen), SG_ENOSPC);
+		ck_assert_mem_eq(&before, &gw, sizeof(gw));
+	}
 	deliver_n(&gw, &x, 2, 7);
 	EXPECT_STATS(&gw, .delivered = 2, .bad_tag = 1, .too_long = 3);
 }
@@ -885,7 +892,7 @@ START_TEST(C1_C10_grace_period)
 	ck_assert(!sg_record_prev_key_zero(&gw));
 	deliver_n(&gw, &old1, 1, 200); /* within grace: delivered once */
 	refuse(&gw, &old1, 201, SG_EREPLAY);
-	ck_assert_uint_eq(sg_record_deadline(&gw), 1100);
+	ck_assert_uint_eq(sg_record_deadline(&gw, 200), 1100);
 	sg_record_tick(&gw, 1099);
 	ck_assert(gw.rx.prev_held);
 	sg_record_tick(&gw, 1100); /* grace over by time */
@@ -1245,6 +1252,27 @@ START_TEST(C8_exact_bound)
 	EXPECT_STATS(&gw, .delivered = 3, .too_old = 1);
 	/* Beyond the bound the record layer cannot resynchronise alone; the
 	 * session sees only drops and re-handshakes (doc/PROTOCOL.md 3.5). */
+
+	/* the same exact bound where the jump crosses a 2^24 boundary: from
+	 * expected E = 2^23 + 10 the record at E + 2^23 = 2^24 + 10 has low
+	 * bits 10, first placed at E - 2^23, which must move up */
+	setup(8, false);
+	ck_assert_int_eq(sg_replay_commit(&gw.rx.win, SG_RECORD_RECON_BOUND + 9), 0);
+	dev.tx.seq = SG_RECORD_RECON_BOUND + 10 + SG_RECORD_RECON_BOUND;
+	r = seal_n(&dev, 4, 8);
+	deliver_n(&gw, &r, 4, 9);
+	ck_assert_uint_eq(gw.rx.win.top, ((uint64_t)1 << 24) + 10);
+	r = seal_n(&dev, 5, 10); /* and one past it, from there */
+	lose(&dev, SG_RECORD_RECON_BOUND);
+	r = seal_n(&dev, 6, 11);
+	refuse(&gw, &r, 12, SG_ETOOOLD);
+
+	/* and where E + 2^23 falls inside E's own 2^24 block */
+	setup(8, false);
+	ck_assert_int_eq(sg_replay_commit(&gw.rx.win, ((uint64_t)1 << 24) + 4), 0);
+	dev.tx.seq = ((uint64_t)1 << 24) + 5 + SG_RECORD_RECON_BOUND;
+	r = seal_n(&dev, 7, 13);
+	deliver_n(&gw, &r, 7, 14);
 }
 END_TEST
 
@@ -1454,15 +1482,17 @@ START_TEST(status_and_deadline)
 	cfg_dev.update_after_ms = 5000;
 	start(100);
 	ck_assert_uint_eq(sg_record_status(&dev, 100), 0);
-	ck_assert_uint_eq(sg_record_deadline(&dev), 5100);
+	ck_assert_uint_eq(sg_record_deadline(&dev, 100), 5100);
 	ck_assert(!(sg_record_status(&dev, 5099) & SG_RECORD_ST_UPDATE_DUE));
 	ck_assert(sg_record_status(&dev, 5100) & SG_RECORD_ST_UPDATE_DUE);
+	/* once due it is a status bit, not a deadline stuck in the past */
+	ck_assert_uint_eq(sg_record_deadline(&dev, 5100), UINT64_MAX);
 	ck_assert_int_eq(sg_record_key_update(&dev, 5100), 0);
 	ck_assert_uint_eq(sg_record_status(&dev, 5100), SG_RECORD_ST_UNCONFIRMED);
-	ck_assert_uint_eq(sg_record_deadline(&dev), 10100);
+	ck_assert_uint_eq(sg_record_deadline(&dev, 5100), 10100);
 	cfg_dev.update_after_ms = 0;
 	start(100);
-	ck_assert_uint_eq(sg_record_deadline(&dev), UINT64_MAX);
+	ck_assert_uint_eq(sg_record_deadline(&dev, 100), UINT64_MAX);
 }
 END_TEST
 

@@ -1064,7 +1064,7 @@ uint64_t sg_conn_deadline(const struct sg_conn *c)
 		d = c->t_retry;
 	if (c->have_session && c->t_lifetime < d)
 		d = c->t_lifetime;
-	if (c->have_session && (t = sg_record_deadline(&c->rec)) < d)
+	if (c->have_session && (t = sg_record_deadline(&c->rec, c->now)) < d)
 		d = t;
 	if (c->b.frame_rx != NULL && sg_frame_decoder_busy(&c->dec) &&
 	    (t = add_ms(c->t_last_byte, c->cfg.interbyte_ms + 1)) < d)

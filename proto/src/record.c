@@ -418,10 +418,7 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 	c = &rec->cfg;
 	rx = &rec->rx;
 	st = &rec->stats;
-	t = clock_note(rec, now_ms);
-	expire_prev(rec, t);
-
-	/* 1. shape */
+	/* 1. shape (and the caller's buffer, before any state changes) */
 	if (len < SG_RECORD_HEADER_LEN + c->tag_len)
 		return drop(&st->too_short, SG_ELENGTH);
 	flags = in[0];
@@ -437,6 +434,8 @@ int sg_record_open(struct sg_record *rec, const unsigned char *in, size_t len,
 		return drop(&st->too_long, SG_ELENGTH);
 	if (cap < ct_len)
 		return SG_ENOSPC;
+	t = clock_note(rec, now_ms);
+	expire_prev(rec, t);
 
 	/* 2. sequence number, limit, replay window */
 	expected = rx->win.empty ? 0 : rx->win.top + 1u;
@@ -636,17 +635,18 @@ unsigned sg_record_status(const struct sg_record *rec, uint64_t now_ms)
 	return st;
 }
 
-uint64_t sg_record_deadline(const struct sg_record *rec)
+uint64_t sg_record_deadline(const struct sg_record *rec, uint64_t now_ms)
 {
-	uint64_t next = UINT64_MAX, d;
+	uint64_t next = UINT64_MAX, d, t;
 
 	if (rec == NULL)
 		return next;
+	t = clock_peek(rec, now_ms);
 	if (rec->rx.prev_held)
 		next = rec->rx.switch_ms + rec->cfg.grace_ms;
 	if (rec->cfg.update_after_ms > 0) {
 		d = rec->tx.key_since_ms + rec->cfg.update_after_ms;
-		if (d < next)
+		if (d > t && d < next)
 			next = d;
 	}
 	/* back from the internal clock to the caller's */

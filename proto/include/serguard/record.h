@@ -276,9 +276,14 @@ int sg_record_key_update(struct sg_record *rec, uint64_t now_ms);
 /* What the session should do next: a mask of SG_RECORD_ST_* bits. */
 unsigned sg_record_status(const struct sg_record *rec, uint64_t now_ms);
 
-/* The next time sg_record_tick() has work (the previous receive key's
- * grace expires, a time-based key update falls due); UINT64_MAX if none. */
-uint64_t sg_record_deadline(const struct sg_record *rec);
+/*
+ * When to call again: the earliest of the time the previous receive key's
+ * grace expires (work for sg_record_tick(); may be <= now_ms if tick was
+ * not called) and the time a time-based key update falls due, if that is
+ * still after now_ms (once due it is the UPDATE_DUE status bit, so a due
+ * update never makes the deadline stick in the past). UINT64_MAX if none.
+ */
+uint64_t sg_record_deadline(const struct sg_record *rec, uint64_t now_ms);
 
 /* Drop (and wipe) the previous receive key once its grace has expired. */
 void sg_record_tick(struct sg_record *rec, uint64_t now_ms);
