@@ -774,6 +774,81 @@ START_TEST(key_limit_forces_new_handshake_without_loss)
 }
 END_TEST
 
+START_TEST(device_initiates_only)
+{
+	struct sg_conn_stats g, d;
+
+	/* RS232 with role = responder on the gateway: only the device
+	 * initiates; the gateway, without a session, asks for one; the
+	 * device also renews at the lifetime */
+	link_setup(30, SG_CONN_START_DEVICE);
+	L->s[0].e.cfg.lifetime_ms = 4000;
+	L->s[1].e.cfg.lifetime_ms = 4000;
+	link_init_ends();
+	/* only the gateway is started: it must not initiate, only ask */
+	sg_conn_start(&L->s[0].e.c, L->w.now_ms);
+	ck_assert(!(sg_conn_status(&L->s[0].e.c) & SG_CONN_HANDSHAKING));
+	ck_assert(run_until_established(L->w.now_ms + 10000));
+	ck_assert_int_eq(L->s[1].e.c.hs_role, SG_EDHOC_INITIATOR);
+	run(L->w.now_ms + 9000, false);
+	sg_conn_get_stats(&L->s[0].e.c, &g);
+	sg_conn_get_stats(&L->s[1].e.c, &d);
+	ck_assert_uint_ge(d.hs_completed, 3);
+	ck_assert_uint_eq(g.hs_started, d.hs_started);
+	ck_assert_uint_eq(g.requests_sent, 1); /* asked once at start */
+	link_free();
+}
+END_TEST
+
+/* Move all pending bytes both ways once, without running deferred work. */
+static void shuttle(void)
+{
+	const unsigned char *p;
+	size_t n;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		while ((n = sg_conn_wire_peek(&L->s[i].e.c, &p, L->w.now_ms)) > 0) {
+			sg_conn_wire_push(&L->s[i ^ 1].e.c, p, n, L->w.now_ms);
+			sg_conn_wire_ack(&L->s[i].e.c, n);
+		}
+}
+
+START_TEST(slow_device_says_busy)
+{
+	unsigned st;
+	int k;
+
+	/* A small MCU defers its ECC: it answers BUSY first; the gateway
+	 * shows PEER_BUSY (the bus then uses its handshake timeout) and
+	 * does not retransmit while the device computes */
+	link_setup(31, SG_CONN_START_GATEWAY);
+	L->s[1].e.cfg.defer_work = true;
+	link_init_ends();
+	sg_conn_start(&L->s[0].e.c, L->w.now_ms);
+	shuttle(); /* message_1 to the device */
+	ck_assert(sg_conn_status(&L->s[1].e.c) & SG_CONN_WANT_WORK);
+	shuttle(); /* BUSY to the gateway */
+	st = sg_conn_status(&L->s[0].e.c);
+	ck_assert(st & SG_CONN_PEER_BUSY);
+	ck_assert_uint_ge(sg_conn_deadline(&L->s[0].e.c), L->w.now_ms + 10000);
+	/* a second of computing later */
+	L->w.now_ms += 1000;
+	ck_assert_int_eq(sg_conn_work(&L->s[1].e.c, L->w.now_ms), 0);
+	for (k = 0; k < 6; k++) {
+		shuttle();
+		if (sg_conn_status(&L->s[1].e.c) & SG_CONN_WANT_WORK) {
+			L->w.now_ms += 1000;
+			sg_conn_work(&L->s[1].e.c, L->w.now_ms);
+		}
+	}
+	ck_assert(established(0) && established(1));
+	ck_assert(!(sg_conn_status(&L->s[0].e.c) & SG_CONN_PEER_BUSY));
+	ck_assert_uint_eq(L->s[0].e.c.stats.hs_retransmits, 0);
+	link_free();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conn");
@@ -794,6 +869,8 @@ int main(void)
 	tcase_add_test(tc, old_phase_record_after_grace_refused);
 	tcase_add_test(tc, delayed_record_past_max_age_refused);
 	tcase_add_test(tc, key_limit_forces_new_handshake_without_loss);
+	tcase_add_test(tc, device_initiates_only);
+	tcase_add_test(tc, slow_device_says_busy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -52,14 +52,28 @@ static uint64_t add_ms(uint64_t t, uint64_t d)
 	return t > NEVER - d ? NEVER : t + d;
 }
 
+/* The side named by cfg.start initiates; EITHER lets both. */
 static bool can_initiate(const struct sg_conn *c)
 {
-	return c->cfg.side == SG_CONN_GATEWAY || c->cfg.start == SG_CONN_START_EITHER;
+	if (c->cfg.side == SG_CONN_GATEWAY)
+		return c->cfg.start != SG_CONN_START_DEVICE;
+	return c->cfg.start != SG_CONN_START_GATEWAY;
 }
 
 static bool can_respond(const struct sg_conn *c)
 {
-	return c->cfg.side == SG_CONN_DEVICE || c->cfg.start == SG_CONN_START_EITHER;
+	if (c->cfg.side == SG_CONN_GATEWAY)
+		return c->cfg.start != SG_CONN_START_GATEWAY;
+	return c->cfg.start != SG_CONN_START_DEVICE;
+}
+
+/* Who starts a new exchange while a session is live (lifetime, limits):
+ * one side only, so both never race for it. */
+static bool renews(const struct sg_conn *c)
+{
+	if (c->cfg.start == SG_CONN_START_DEVICE)
+		return c->cfg.side == SG_CONN_DEVICE;
+	return c->cfg.side == SG_CONN_GATEWAY;
 }
 
 static uint8_t tx_dir(const struct sg_conn *c)
@@ -293,7 +307,7 @@ static void want_new_session(struct sg_conn *c)
 {
 	if (exchange_running(c))
 		return;
-	if (can_initiate(c) && (c->cfg.side == SG_CONN_GATEWAY || !c->have_session)) {
+	if (can_initiate(c) && (renews(c) || !c->have_session)) {
 		start_exchange(c);
 	} else if (c->have_session) {
 		c->rehs_due = true;
@@ -430,6 +444,7 @@ static void on_message(struct sg_conn *c)
 
 	c->t_msg_rx = c->now;
 	c->msg_len = r->len;
+	c->t_peer_busy = 0; /* the peer's answer came */
 	switch (r->type) {
 	case SG_FLIGHT_MSG1:
 		if (!can_respond(c))
@@ -580,9 +595,10 @@ static void on_handshake_frame(struct sg_conn *c, const unsigned char *p, size_t
 		return;
 	case SG_FLIGHT_BUSY:
 		if ((c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4) &&
-		    h.xid == c->xid)
+		    h.xid == c->xid) {
 			c->t_rto = add_ms(c->now, c->cfg.hs_busy_ms);
-		else
+			c->t_peer_busy = c->t_rto;
+		} else
 			c->stats.hs_frags_ignored++;
 		return;
 	default:
@@ -916,7 +932,7 @@ int sg_conn_init(struct sg_conn *c, const struct sg_conn_config *cfg,
 	if (k.addr < SG_FRAME_ADDR_MIN || k.addr > SG_FRAME_ADDR_MAX ||
 	    (k.side != SG_CONN_GATEWAY && k.side != SG_CONN_DEVICE) ||
 	    k.edhoc.check_identity == NULL || k.edhoc.rng == NULL ||
-	    (k.bus && k.start == SG_CONN_START_EITHER))
+	    k.start > SG_CONN_START_DEVICE || (k.bus && k.start != SG_CONN_START_GATEWAY))
 		return SG_ECONFIG;
 	mp = k.max_payload != 0 ? k.max_payload : SG_FRAME_DEFAULT_MAX_PAYLOAD;
 	if (mp <= SG_FLIGHT_HDR_LEN + 16 || mp > 4096)
@@ -1123,6 +1139,8 @@ unsigned sg_conn_status(const struct sg_conn *c)
 		st |= SG_CONN_WRITABLE;
 	if (c->closed)
 		st |= SG_CONN_CLOSED;
+	if (c->now < c->t_peer_busy && exchange_running(c))
+		st |= SG_CONN_PEER_BUSY;
 	if (c->wire_off < c->wire_len || c->busy_due || c->request_due || !c->ftx.done ||
 	    (c->have_session && (c->close_due || c->pong_due || c->ku_due || c->kureq_due ||
 				 c->rehs_due || c->ping_due ||

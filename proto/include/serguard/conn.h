@@ -49,7 +49,8 @@ enum sg_conn_side {
 /* Who may start a handshake. */
 enum sg_conn_start {
 	SG_CONN_START_GATEWAY = 0, /* RS485: the gateway initiates, a device requests */
-	SG_CONN_START_EITHER = 1   /* RS232: either side initiates; the gateway's wins */
+	SG_CONN_START_EITHER = 1,  /* RS232: either side initiates; the gateway's wins */
+	SG_CONN_START_DEVICE = 2   /* RS232: the device initiates, the gateway requests */
 };
 
 /* Exporter labels (RFC 9528 private-use range) for the traffic secrets. */
@@ -131,6 +132,8 @@ struct sg_conn_buffers {
 #define SG_CONN_READABLE 0x10u	  /* sg_conn_recv() has a message */
 #define SG_CONN_WRITABLE 0x20u	  /* sg_conn_send() has room */
 #define SG_CONN_CLOSED 0x40u	  /* closed by either side; sg_conn_start() to restart */
+#define SG_CONN_PEER_BUSY 0x80u	  /* the peer said BUSY: it is computing a handshake
+				     step (give it the longer handshake timeout) */
 
 /* What happened, for operators and tests. Counters wrap at 2^32. */
 struct sg_conn_stats {
@@ -206,6 +209,7 @@ struct sg_conn {
 	uint64_t t_lifetime;	   /* the session's end */
 	uint64_t t_last_byte;	   /* last byte pushed (inter-byte timeout) */
 	uint64_t t_msg_rx;	   /* when the message being processed arrived */
+	uint64_t t_peer_busy;	   /* the peer's BUSY holds until then */
 	bool want_exchange;	   /* start one at t_retry */
 	int error;		   /* sticky fatal error (configuration) */
 };
