@@ -140,3 +140,11 @@ tests_test_handshake_SOURCES = tests/test_handshake.c
 tests_test_handshake_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_handshake_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_handshake
+# the vector tool: runs EDHOC on a vector file's inputs, prints every value
+check_PROGRAMS += tests/edhoc-vector
+tests_edhoc_vector_SOURCES = tests/edhoc-vector.c tests/tracebuf.c tests/tracebuf.h \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_edhoc_vector_CFLAGS = $(SG_TEST_CFLAGS)
+tests_edhoc_vector_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-edhoc-vector.sh
+TESTS += tests/test-edhoc-vector.sh
