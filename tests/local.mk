@@ -31,6 +31,8 @@ TESTS += tests/check-proto-rules.sh
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_edhoc_msg1 tests/fuzz/fuzz_edhoc_msg2 \
+	tests/fuzz/fuzz_edhoc_msg3 tests/fuzz/fuzz_edhoc_msg4 tests/fuzz/fuzz_edhoc_error
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
@@ -40,10 +42,39 @@ tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg1_SOURCES = tests/fuzz/fuzz_edhoc_msg1.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg1_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg1_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg1_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg2_SOURCES = tests/fuzz/fuzz_edhoc_msg2.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg2_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg2_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg2_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg3_SOURCES = tests/fuzz/fuzz_edhoc_msg3.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg3_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg3_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg3_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg4_SOURCES = tests/fuzz/fuzz_edhoc_msg4.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg4_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg4_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg4_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_error_SOURCES = tests/fuzz/fuzz_edhoc_error.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_error_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_error_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_error_LDADD = $(SG_CORE_LIBS)
+EXTRA_DIST += tests/fuzz/make-edhoc-corpus.sh
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
 noinst_PROGRAMS += $(SG_FUZZ_TARGETS)
+# the core itself carries the coverage instrumentation libFuzzer steers by
+proto_libserguard_a_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
+AM_LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Bounded fuzz run (CI): FUZZ_SECONDS per target.
