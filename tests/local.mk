@@ -121,14 +121,19 @@ EXTRA_DIST += tests/vectors/wycheproof/README.md \
 	tests/vectors/wycheproof/hmac_sha256_test.json
 
 # ---- benchmarks: programs that print figures (`make bench`), not tests ----
+# SG_BENCHMARKS: every benchmark program, each taking the run count (not
+# SG_BENCH_PROGRAMS: automake would take that for a *_PROGRAMS primary)
+SG_BENCHMARKS = tests/bench_crypto
 EXTRA_PROGRAMS += tests/bench_crypto
 tests_bench_crypto_SOURCES = tests/bench_crypto.c
 tests_bench_crypto_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_bench_crypto_LDADD = $(SG_CORE_LIBS)
 CLEANFILES += tests/bench_crypto
 BENCH_RUNS ?= 101
-bench: tests/bench_crypto$(EXEEXT)
-	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
+bench: $(SG_BENCHMARKS:=$(EXEEXT))
+	@for p in $(SG_BENCHMARKS); do \
+		echo "== $$p"; top_srcdir='$(abs_top_srcdir)' ./$$p$(EXEEXT) $(BENCH_RUNS) || exit 1; \
+	done
 .PHONY: bench
 
 # ---- EDHOC (RFC 9528): CBOR, key schedule, handshake ------------------------
@@ -179,3 +184,10 @@ tests_edhoc_vector_CFLAGS = $(SG_TEST_CFLAGS)
 tests_edhoc_vector_LDADD = $(SG_CORE_LIBS)
 dist_noinst_SCRIPTS += tests/test-edhoc-vector.sh
 TESTS += tests/test-edhoc-vector.sh
+# handshake bytes and CPU time per side (make bench)
+SG_BENCHMARKS += tests/bench_handshake
+EXTRA_PROGRAMS += tests/bench_handshake
+tests_bench_handshake_SOURCES = tests/bench_handshake.c
+tests_bench_handshake_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_handshake_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_handshake
