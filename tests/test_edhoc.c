@@ -1094,6 +1094,12 @@ START_TEST(config_and_buffers)
 	c = i->cfg;
 	c.cid_len = SG_EDHOC_CID_MAX + 1;
 	ck_assert_int_eq(sg_edhoc_init(&i->e, &c), SG_ECONFIG);
+	c = r->cfg;
+	c.methods = SG_EDHOC_METHOD_BIT(0) | SG_EDHOC_METHOD_BIT(3); /* one key, one method */
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &c), SG_ECONFIG);
+	c.methods = SG_EDHOC_METHOD_BIT(1);
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &c), SG_ECONFIG);
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &r->cfg), 0);
 	c = i->cfg;
 	c.check_identity = NULL;
 	ck_assert_int_eq(sg_edhoc_init(&i->e, &c), SG_ECONFIG);

@@ -135,8 +135,7 @@ static inline void fz_party_init(struct fz_party *p, struct fz_party *peer, enum
 	fz_ccs(p, role == SG_EDHOC_INITIATOR ? "initiator" : "responder");
 	p->cfg.role = role;
 	p->cfg.method = (uint8_t)method;
-	p->cfg.methods = SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_SIG) |
-			 SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_STATIC_DH);
+	p->cfg.methods = SG_EDHOC_METHOD_BIT(method);
 	p->cfg.suites[0] = 2;
 	p->cfg.suites[1] = 3;
 	p->cfg.n_suites = role == SG_EDHOC_INITIATOR ? 1 : 2;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Seed corpora of the EDHOC fuzz targets, from the RFC 9529 vectors:
 #   sh tests/fuzz/make-edhoc-corpus.sh    (from the top of the tree)
-# writes tests/fuzz/corpus/fuzz_edhoc_*/. The first byte of a msg2..msg4
-# seed selects method (bit 0) and raw/plaintext mode (bit 1); of an error
-# seed, the receiver (value % 3). See tests/fuzz/edhoc_fuzz.h.
+# writes tests/fuzz/corpus/fuzz_edhoc_*/. The first byte of a seed selects
+# the method (bit 0) and for msg2..msg4 raw/plaintext mode (bit 1); of an
+# error seed, the receiver (value % 3). See tests/fuzz/edhoc_fuzz.h.
 set -eu
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 v=$top/tests/vectors/edhoc
@@ -17,7 +17,8 @@ seed() { # seed TARGET NAME HEX
 
 for f in rfc9529-trace1.txt rfc9529-trace2.txt; do
 	t=${f%.txt}; t=${t#rfc9529-}
-	seed fuzz_edhoc_msg1 "$t-message_1" "$(val $f message_1)"
+	seed fuzz_edhoc_msg1 "$t-message_1" "00$(val $f message_1)"
+	seed fuzz_edhoc_msg1 "$t-message_1-m3" "01$(val $f message_1)"
 	for b in 00 01; do
 		seed fuzz_edhoc_msg2 "$t-message_2-$b" "$b$(val $f message_2)"
 		seed fuzz_edhoc_msg3 "$t-message_3-$b" "$b$(val $f message_3)"
@@ -28,9 +29,9 @@ for f in rfc9529-trace1.txt rfc9529-trace2.txt; do
 		seed fuzz_edhoc_msg3 "$t-PLAINTEXT_3-$b" "$b$(val $f PLAINTEXT_3)"
 	done
 done
-seed fuzz_edhoc_msg1 trace2-message_1_attempt1 "$(val rfc9529-trace2.txt message_1_attempt1)"
+seed fuzz_edhoc_msg1 trace2-message_1_attempt1 "01$(val rfc9529-trace2.txt message_1_attempt1)"
 for n in $(sed -n 's/^\(invalid_[0-9_]*message_1\) = .*/\1/p' "$v/rfc9529-invalid.txt"); do
-	seed fuzz_edhoc_msg1 "$n" "$(val rfc9529-invalid.txt "$n")"
+	seed fuzz_edhoc_msg1 "$n" "01$(val rfc9529-invalid.txt "$n")"
 done
 seed fuzz_edhoc_msg2 invalid_4_1_5_message_2 "00$(val rfc9529-invalid.txt invalid_4_1_5_message_2)"
 for n in $(sed -n 's/^\(invalid_[0-9_]*PLAINTEXT_2\) = .*/\1/p' "$v/rfc9529-invalid.txt"); do
