@@ -899,6 +899,9 @@ START_TEST(retransmission_is_the_stored_bytes)
 	ck_assert_int_eq(sg_edhoc_write_message_1(&gw->e, m, sizeof(m), &len), 0);
 	ck_assert_int_eq(sg_edhoc_process_message_1(&dev->e, m, len), 0);
 	ck_assert_int_eq(sg_edhoc_write_message_2(&dev->e, m2, sizeof(m2), &m2_len), 0);
+	/* method 0: the responder's Y is gone once G_XY is computed */
+	for (len = 0; len < sizeof(dev->e.eph); len++)
+		ck_assert_uint_eq(dev->e.eph[len], 0);
 	/* message_2 "lost": the device resends its stored copy */
 	memcpy(m, m2, m2_len);
 	ck_assert_int_eq(sg_edhoc_process_message_2(&gw->e, m, m2_len), 0);
