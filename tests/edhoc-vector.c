@@ -33,7 +33,7 @@ static const char *prog = "edhoc-vector";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--now EPOCH] [--role initiator|responder] INPUT\n"
+		"usage: %s [--now EPOCH] [--role initiator|responder [--no-message-4]] INPUT\n"
 		"\n"
 		"INPUT has one `NAME = HEX` per line (the format of tests/vectors/edhoc/);\n"
 		"lines with other names are ignored. Inputs:\n"
@@ -65,8 +65,9 @@ static void usage(FILE *f)
 		"peer's credential, if given, is its cache for x5t/kid references). Each\n"
 		"message it sends is one hex line on stdout; each message of the peer is\n"
 		"read as one hex line from stdin (a line that starts with a CBOR int is an\n"
-		"EDHOC error message). The responder sends message_4; the initiator takes\n"
-		"it if a line comes, or ends at end of input. Ends with PRK_out = HEX and\n"
+		"EDHOC error message). The responder sends message_4 and the initiator\n"
+		"waits for it (or for end of input), unless --no-message-4 is given (for\n"
+		"peers that confirm keys otherwise). Ends with PRK_out = HEX and\n"
 		"PRK_exporter = HEX. A refused message: the error message goes out as a\n"
 		"hex line, the reason to stderr, exit status 1.\n",
 		prog);
@@ -244,6 +245,7 @@ static int random_bytes(void *ctx, unsigned char *buf, size_t len)
 }
 
 static FILE *urandom;
+static bool no_message_4;
 
 static void party_init(struct party *p, const struct input *in, enum sg_edhoc_role role,
 		       struct tracebuf *tb)
@@ -568,7 +570,7 @@ static int run_role(const struct input *in, enum sg_edhoc_role role)
 		if ((rc = sg_edhoc_write_message_3(&p->e, m, MSG_MAX, &len)) != 0)
 			die("write message_3: %s", sg_errname(rc));
 		send_message(m, len);
-		if ((len = read_message(m, MSG_MAX)) > 0) {
+		if (!no_message_4 && (len = read_message(m, MSG_MAX)) > 0) {
 			if (is_error_message(m)) {
 				status = peer_error(p, m, len);
 				goto out;
@@ -599,10 +601,12 @@ static int run_role(const struct input *in, enum sg_edhoc_role role)
 			status = refuse(p, "message_3", rc);
 			goto out;
 		}
-		set_ead(p, 4);
-		if ((rc = sg_edhoc_write_message_4(&p->e, m, MSG_MAX, &len)) != 0)
-			die("write message_4: %s", sg_errname(rc));
-		send_message(m, len);
+		if (!no_message_4) {
+			set_ead(p, 4);
+			if ((rc = sg_edhoc_write_message_4(&p->e, m, MSG_MAX, &len)) != 0)
+				die("write message_4: %s", sg_errname(rc));
+			send_message(m, len);
+		}
 	}
 	/* the session keys, from the last values the engine reported */
 	if ((v = tb_get(&tb, "PRK_out", &vl)) == NULL)
@@ -638,6 +642,8 @@ int main(int argc, char **argv)
 			in.now = (int64_t)strtoll(argv[++a], &end, 10);
 			if (errno != 0 || *end != 0)
 				die("--now: not a number: %s", argv[a]);
+		} else if (strcmp(argv[a], "--no-message-4") == 0) {
+			no_message_4 = true;
 		} else if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
 			usage(stdout);
 			return 0;

@@ -96,6 +96,14 @@ done
 [ "$(sed -n 2p "$tmp/t2.i.out")" = "$(value message_3 "$vec")" ] || { echo "FAIL: message_3 on the wire"; fail=1; }
 [ "$(sed -n 2p "$tmp/t2.r.out")" = "$(value message_4 "$vec")" ] || { echo "FAIL: message_4 on the wire"; fail=1; }
 
+# without message_4 both still end with the trace's keys
+roles "$vec" nom4 --no-message-4
+for s in i r; do
+	[ "$(cat "$tmp/nom4.$s.rc")" = 0 ] && [ "$(value PRK_out "$tmp/nom4.$s.out")" = "$(value PRK_out "$vec")" ] ||
+		{ echo "FAIL: --no-message-4, role $s"; cat "$tmp/nom4.$s.err"; fail=1; }
+done
+[ "$(grep -c -v ' = ' "$tmp/nom4.r.out")" = 1 ] || { echo "FAIL: --no-message-4: responder sent message_4"; fail=1; }
+
 # ---- 3. roles with fresh ephemeral keys ------------------------------------
 echo "3. trace 2 inputs without X and Y: fresh ephemeral keys"
 grep -v -e '^X = ' -e '^Y = ' "$vec" >"$tmp/fresh.txt"
