@@ -51,6 +51,9 @@ TESTS += tests/check-proto-rules.sh
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame tests/fuzz/fuzz_conn
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_record
+
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_edhoc_msg1 tests/fuzz/fuzz_edhoc_msg2 \
+	tests/fuzz/fuzz_edhoc_msg3 tests/fuzz/fuzz_edhoc_msg4 tests/fuzz/fuzz_edhoc_error
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
@@ -73,6 +76,33 @@ EXTRA_PROGRAMS += tests/fuzz/gen_record_corpus
 tests_fuzz_gen_record_corpus_SOURCES = tests/fuzz/gen_record_corpus.c tests/fuzz/fuzz_record.h
 tests_fuzz_gen_record_corpus_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_fuzz_gen_record_corpus_LDADD = $(SG_CORE_LIBS)
+
+tests_fuzz_fuzz_edhoc_msg1_SOURCES = tests/fuzz/fuzz_edhoc_msg1.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg1_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg1_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg1_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg2_SOURCES = tests/fuzz/fuzz_edhoc_msg2.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg2_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg2_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg2_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg3_SOURCES = tests/fuzz/fuzz_edhoc_msg3.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg3_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg3_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg3_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_msg4_SOURCES = tests/fuzz/fuzz_edhoc_msg4.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_msg4_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg4_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_msg4_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_edhoc_error_SOURCES = tests/fuzz/fuzz_edhoc_error.c tests/fuzz/edhoc_fuzz.h \
+	tests/tracebuf.c tests/tracebuf.h
+tests_fuzz_fuzz_edhoc_error_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_error_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_edhoc_error_LDADD = $(SG_CORE_LIBS)
+EXTRA_DIST += tests/fuzz/make-edhoc-corpus.sh
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
@@ -170,6 +200,19 @@ dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
 TESTS += tests/test-serguard-pki.sh
 dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
 TESTS += tests/test-man-serguard-pki.sh
+check_PROGRAMS += tests/test_handshake
+tests_test_handshake_SOURCES = tests/test_handshake.c
+tests_test_handshake_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_handshake_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_handshake
+# the vector tool: runs EDHOC on a vector file's inputs, prints every value
+check_PROGRAMS += tests/edhoc-vector
+tests_edhoc_vector_SOURCES = tests/edhoc-vector.c tests/tracebuf.c tests/tracebuf.h \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_edhoc_vector_CFLAGS = $(SG_TEST_CFLAGS)
+tests_edhoc_vector_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-edhoc-vector.sh
+TESTS += tests/test-edhoc-vector.sh
 
 # the session engine between two engines over a simulated line
 check_PROGRAMS += tests/test_conn
@@ -268,3 +311,13 @@ bench: bench-record
 bench-record: tests/bench_record$(EXEEXT)
 	./tests/bench_record$(EXEEXT)
 .PHONY: bench-record
+
+# EDHOC handshake bytes per message and CPU time per side (make bench)
+noinst_PROGRAMS += tests/bench_handshake
+tests_bench_handshake_SOURCES = tests/bench_handshake.c
+tests_bench_handshake_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_handshake_LDADD = $(SG_CORE_LIBS)
+bench: bench-handshake
+bench-handshake: tests/bench_handshake$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench_handshake$(EXEEXT) $(BENCH_RUNS)
+.PHONY: bench-handshake

@@ -593,6 +593,14 @@ static void t2_party(struct party *p, enum sg_edhoc_role role, struct tracebuf *
 
 static const int16_t trace2_suites_i[] = {6, 2};
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	while (n-- > 0)
+		if (*p++ != 0)
+			return false;
+	return true;
+}
+
 START_TEST(trace2_end_to_end)
 {
 	struct tracebuf tb;
@@ -628,19 +636,25 @@ START_TEST(trace2_end_to_end)
 	EXPECT(&t2, "message_2", m, len);
 	/* written once: a second call would reuse KEYSTREAM_2 */
 	ck_assert_int_eq(sg_edhoc_write_message_2(&r->e, copy, sizeof(copy), &n), SG_ESTATE);
+	/* Y stays for G_IY (method 3); X is gone once message_2 is processed */
+	ck_assert(!all_zero(r->e.eph, 32));
 	ck_assert_int_eq(sg_edhoc_process_message_2(&i->e, m, len), 0);
+	ck_assert(all_zero(i->e.eph, 32));
 	ck_assert_int_eq(i->identity_calls, 1);
 	ck_assert_str_eq(i->last_sub, "example.edu");
 
 	ck_assert_int_eq(sg_edhoc_write_message_3(&i->e, m, sizeof(m), &len), 0);
 	EXPECT(&t2, "message_3", m, len);
 	ck_assert(sg_edhoc_established(&i->e));
+	ck_assert(all_zero(i->e.prk_3e2m, 32) && all_zero(i->e.prk_4e3m, 32));
 	ck_assert_int_eq(sg_edhoc_write_message_3(&i->e, copy, sizeof(copy), &n), SG_ESTATE);
 	memcpy(copy, m, len);
 	ck_assert_int_eq(sg_edhoc_process_message_3(&r->e, m, len), 0);
 	ck_assert_int_eq(r->identity_calls, 1);
 	ck_assert_str_eq(r->last_sub, "42-50-31-FF-EF-37-32-39");
 	ck_assert_int_eq(sg_edhoc_state(&r->e), SG_EDHOC_ESTABLISHED);
+	ck_assert(all_zero(r->e.eph, 32) && all_zero(r->e.prk_3e2m, 32) &&
+		  all_zero(r->e.prk_4e3m, 32));
 	/* the same message_3 again is not processed twice */
 	ck_assert_int_eq(sg_edhoc_process_message_3(&r->e, copy, len), SG_EUNEXPECTED);
 	ck_assert_int_eq(sg_edhoc_state(&r->e), SG_EDHOC_ESTABLISHED);
@@ -650,6 +664,7 @@ START_TEST(trace2_end_to_end)
 	ck_assert_int_eq(sg_edhoc_process_message_4(&i->e, m, len), 0);
 	ck_assert_int_eq(sg_edhoc_state(&i->e), SG_EDHOC_ESTABLISHED);
 	ck_assert_int_eq(sg_edhoc_state(&r->e), SG_EDHOC_DONE);
+	ck_assert(all_zero(i->e.k_4, 16) && all_zero(r->e.k_4, 16));
 
 	/* every value reported by the engines equals the trace's */
 	ck_assert_msg(tb.conflicts == 0, "initiator and responder disagree on %s",
@@ -1094,6 +1109,12 @@ START_TEST(config_and_buffers)
 	c = i->cfg;
 	c.cid_len = SG_EDHOC_CID_MAX + 1;
 	ck_assert_int_eq(sg_edhoc_init(&i->e, &c), SG_ECONFIG);
+	c = r->cfg;
+	c.methods = SG_EDHOC_METHOD_BIT(0) | SG_EDHOC_METHOD_BIT(3); /* one key, one method */
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &c), SG_ECONFIG);
+	c.methods = SG_EDHOC_METHOD_BIT(1);
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &c), SG_ECONFIG);
+	ck_assert_int_eq(sg_edhoc_init(&r->e, &r->cfg), 0);
 	c = i->cfg;
 	c.check_identity = NULL;
 	ck_assert_int_eq(sg_edhoc_init(&i->e, &c), SG_ECONFIG);

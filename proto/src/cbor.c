@@ -343,8 +343,10 @@ void sg_cbor_put_raw(struct sg_cbor_enc *e, const void *p, size_t len)
 	if (e->buf != NULL) {
 		if (e->overflow || len > e->cap - e->len) {
 			e->overflow = true;
-		} else if (len > 0) {
+		} else if (len > 0 && p != NULL) {
 			memcpy(e->buf + e->len, p, len);
+		} else if (len > 0) {
+			memset(e->buf + e->len, 0, len);
 		}
 	}
 	e->len += len;

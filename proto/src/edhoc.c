@@ -262,8 +262,10 @@ int sg_edhoc_init(struct sg_edhoc *e, const struct sg_edhoc_config *cfg)
 			if (s[j] == s[i])
 				return SG_ECONFIG;
 	}
-	if ((cfg_methods(cfg) & ~(SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_SIG) |
-				  SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_STATIC_DH))) != 0)
+	/* One private key serves one method: a signature key is never used
+	 * for static DH or the reverse (RFC 9528 9.2). */
+	if (cfg_methods(cfg) != SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_SIG) &&
+	    cfg_methods(cfg) != SG_EDHOC_METHOD_BIT(SG_EDHOC_METHOD_STATIC_DH))
 		return SG_ECONFIG;
 	if (cfg->role == SG_EDHOC_INITIATOR && cfg->method != SG_EDHOC_METHOD_SIG &&
 	    cfg->method != SG_EDHOC_METHOD_STATIC_DH)

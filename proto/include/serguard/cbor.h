@@ -110,7 +110,8 @@ void sg_cbor_put_tstr(struct sg_cbor_enc *e, const char *s, size_t len);
 void sg_cbor_put_array(struct sg_cbor_enc *e, size_t n);
 void sg_cbor_put_map(struct sg_cbor_enc *e, size_t n);
 void sg_cbor_put_true(struct sg_cbor_enc *e);
-/* Bytes already encoded elsewhere (a nested item, a CBOR sequence). */
+/* Bytes already encoded elsewhere (a nested item, a CBOR sequence);
+ * p == NULL reserves len zero bytes (room for a tag filled in later). */
 void sg_cbor_put_raw(struct sg_cbor_enc *e, const void *p, size_t len);
 
 /* Write the shortest head of major type `major` with argument v into

@@ -147,9 +147,10 @@ struct sg_edhoc_config {
 	enum sg_edhoc_role role;
 	/* Initiator: the method it uses. */
 	uint8_t method;
-	/* Methods this side accepts from/uses with the peer, as
-	 * SG_EDHOC_METHOD_BIT()s. 0 means method 0 only. Method 3 must be
-	 * enabled explicitly (never a fallback from signatures). */
+	/* Responder: the method it accepts, as SG_EDHOC_METHOD_BIT(m); 0
+	 * means method 0. Exactly one: `priv` is either a signature key or a
+	 * static DH key, never both (RFC 9528 9.2). Method 3 must be enabled
+	 * explicitly, so it is never a fallback from signatures. */
 	unsigned methods;
 	/* Cipher suites, most preferred first (2 and/or 3). Initiator:
 	 * SUITES_I; responder: the suites it accepts (and SUITES_R). n = 0
@@ -203,8 +204,9 @@ enum sg_edhoc_state {
 };
 
 /*
- * The engine. About 400 bytes (doc/PROTOCOL.md gives the exact figure);
- * fields are private to edhoc.c.
+ * The engine: 352 bytes on LP64 (doc/PROTOCOL.md 2.6), less on 32-bit
+ * targets. Fields are private to edhoc.c; tests read them to check that
+ * secrets are wiped.
  */
 struct sg_edhoc {
 	const struct sg_edhoc_config *cfg;
