@@ -302,6 +302,39 @@ tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(INIH_CFLAGS) -fsanitize
 tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_config_LDADD = $(INIH_LIBS)
 
+# serguard's handshake and records counted like the DTLS baseline, and the
+# side-by-side table (`make bench`; runs after bench-dtls12)
+noinst_PROGRAMS += tests/bench/serguard
+tests_bench_serguard_SOURCES = tests/bench/serguard.c tests/testenv.c tests/testenv.h
+tests_bench_serguard_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_serguard_LDADD = $(SG_CORE_LIBS)
+bench: bench-protocol
+bench-protocol: tests/bench/serguard$(EXEEXT) tests/bench/dtls12$(EXEEXT) bench-dtls12
+	@echo "== serguard, minimal test certificates (gw, dev-a)"
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/serguard$(EXEEXT) -n $(BENCH_RUNS) \
+		--json tests/bench/serguard.json --dtls tests/bench/dtls12.json
+	@echo "== DTLS 1.2 and serguard, certificates of a typical plant PKI (gw-typical, dev-a-typical)"
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/dtls12$(EXEEXT) -n $(BENCH_RUNS) \
+		--gw gw-typical --dev dev-a-typical --key dtls12_typical_certs \
+		--json tests/bench/dtls12-typical.json >tests/bench/dtls12-typical.out
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/serguard$(EXEEXT) -n $(BENCH_RUNS) \
+		--gw gw-typical --dev dev-a-typical --key serguard_typical_certs \
+		--json tests/bench/serguard-typical.json --dtls tests/bench/dtls12-typical.json
+CLEANFILES += tests/bench/serguard.json tests/bench/serguard-typical.json \
+	tests/bench/dtls12-typical.json tests/bench/dtls12-typical.out
+.PHONY: bench-protocol
+
+# Every figure `make bench` printed, merged into bench-results.json in the
+# build directory (each program writes its own JSON piece).
+bench: bench-results
+bench-results: bench-protocol
+	@if command -v jq >/dev/null 2>&1; then \
+		jq -s 'reduce .[] as $$x ({}; . * $$x)' tests/bench/*.json >bench-results.json && \
+		echo "== figures written to $$(pwd)/bench-results.json"; \
+	else echo "bench: jq not found (Debian: jq); bench-results.json not written" >&2; exit 1; fi
+CLEANFILES += bench-results.json
+.PHONY: bench-results
+
 # record layer benchmark (`make bench` runs it too)
 noinst_PROGRAMS += tests/bench_record
 tests_bench_record_SOURCES = tests/bench_record.c

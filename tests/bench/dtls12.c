@@ -837,7 +837,8 @@ static struct stat3 stat_of(double *v, size_t n)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-n N] [--json FILE] [--pki DIR] [--mtu M]\n",
+	fprintf(stderr, "usage: %s [-n N] [--json FILE] [--pki DIR] [--mtu M] [--gw NAME] "
+			"[--dev NAME] [--key JSONKEY]\n",
 		argv0);
 	exit(2);
 }
@@ -848,7 +849,8 @@ int main(int argc, char **argv)
 	static const size_t oh_sizes[4] = {1, 16, 64, 200};
 	static const size_t gp_sizes[2] = {64, 200};
 	const char *json = NULL, *pki_dir = NULL, *top;
-	char pki_buf[4096];
+	const char *gw_name = "gw", *dev_name = "dev-a", *key = "dtls12";
+	char pki_buf[4096], fname[256];
 	struct pki pki;
 	struct run *r;
 	struct hs *hs255[2], *hsbig;
@@ -883,6 +885,12 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (strcmp(argv[i], "--pki") == 0 && i + 1 < (size_t)argc)
 			pki_dir = argv[++i];
+		else if (strcmp(argv[i], "--gw") == 0 && i + 1 < (size_t)argc)
+			gw_name = argv[++i];
+		else if (strcmp(argv[i], "--dev") == 0 && i + 1 < (size_t)argc)
+			dev_name = argv[++i];
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < (size_t)argc)
+			key = argv[++i];
 		else
 			usage(argv[0]);
 	}
@@ -894,10 +902,14 @@ int main(int argc, char **argv)
 	}
 
 	pki.ca_len = load_crt(pki_dir, "ca.crt.der", &pki.ca);
-	pki.gw_len = load_crt(pki_dir, "gw.crt.der", &pki.gw);
-	pki.dev_len = load_crt(pki_dir, "dev-a.crt.der", &pki.dev);
-	load_key(pki_dir, "gw.key.der", &pki.gw_key);
-	load_key(pki_dir, "dev-a.key.der", &pki.dev_key);
+	snprintf(fname, sizeof(fname), "%s.crt.der", gw_name);
+	pki.gw_len = load_crt(pki_dir, fname, &pki.gw);
+	snprintf(fname, sizeof(fname), "%s.crt.der", dev_name);
+	pki.dev_len = load_crt(pki_dir, fname, &pki.dev);
+	snprintf(fname, sizeof(fname), "%s.key.der", gw_name);
+	load_key(pki_dir, fname, &pki.gw_key);
+	snprintf(fname, sizeof(fname), "%s.key.der", dev_name);
+	load_key(pki_dir, fname, &pki.dev_key);
 
 	r = calloc(1, sizeof(*r));
 	hs255[0] = calloc(n, sizeof(struct hs));
@@ -1135,7 +1147,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dtls12: %s: %s\n", json, strerror(errno));
 			return 1;
 		}
-		fprintf(jf, "{\"protocol\":{\"dtls12\":{\n");
+		fprintf(jf, "{\"protocol\":{\"%s\":{\n", key);
 		fprintf(jf, "\"mbedtls_version\":\"%s\",\n", MBEDTLS_VERSION_STRING);
 		fprintf(jf, "\"ciphersuite\":\"%s\",\n",
 			mbedtls_ssl_get_ciphersuite_name(suites[0]));

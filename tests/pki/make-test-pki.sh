@@ -59,6 +59,11 @@ email_in_dn = no
 copy_extensions = none
 [ pol ]
 commonName = supplied
+[ pol_typical ]
+countryName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = supplied
 [ req ]
 distinguished_name = dn
 [ dn ]
@@ -113,6 +118,22 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
 subjectAltName = $ENV::SG_SAN
+[ ext_typical_gw ]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = none
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:gw01.acme.example,URI:urn:serguard:gw:01
+crlDistributionPoints = URI:http://pki.acme.example/ca.crl
+[ ext_typical_dev ]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = none
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:dev-a.acme.example,URI:urn:serguard:dev:a
+crlDistributionPoints = URI:http://pki.acme.example/ca.crl
 [ crl_ext ]
 EOF
 SG_SAN=URI:urn:serguard:none
@@ -239,6 +260,32 @@ key inter-dev
 issue inter-dev inter-dev inter-ca 41 ext_dev $GOOD_FROM $GOOD_TO \
 	URI:urn:serguard:dev:inter
 
+# Certificates as a plant PKI typically issues them (organisation in the
+# subject, key identifier, DNS and URI names, CRL location):
+# about 500 bytes, for benchmarks that compare protocols with realistic
+# certificates rather than our minimal ones.
+typical() {
+	name=$1 subj=$2 serial=$3 ext=$4
+	ossl req -new -key "$work/$name.key.pem" -subj "$subj" \
+		-config "$work/ca.cnf" -out "$work/$name.csr"
+	echo "$serial" >"$work/db-ca/serial"
+	SG_DB=$work/db-ca
+	export SG_DB
+	ossl ca -batch -notext -config "$work/ca.cnf" -cert "$work/ca.crt.pem" \
+		-keyfile "$work/ca.key.pem" -md sha256 -policy pol_typical \
+		-extensions "$ext" -startdate $GOOD_FROM -enddate $GOOD_TO \
+		-subj "$subj" -in "$work/$name.csr" -out "$work/$name.crt.pem"
+	ossl x509 -in "$work/$name.crt.pem" -outform DER -out "$out/$name.crt.der"
+	printf '%-18s %4s bytes DER  serial %s  %s\n' "$name.crt.der" \
+		"$(wc -c <"$out/$name.crt.der" | tr -d ' ')" "$serial" "$subj"
+}
+key gw-typical
+typical gw-typical "/C=DE/O=ACME Plant GmbH/OU=Gateways/CN=gateway" \
+	50 ext_typical_gw
+key dev-a-typical
+typical dev-a-typical "/C=DE/O=ACME Plant GmbH/OU=Field Devices/CN=dev-a" \
+	51 ext_typical_dev
+
 # The root's CRL, revoking "revoked" at a fixed time, with fixed dates.
 SG_DB=$work/db-ca
 export SG_DB
@@ -294,6 +341,8 @@ no SAN.
 | selfsigned | dev-a | self | 21 | good | CA:FALSE, device, SAN urn:serguard:dev:a | self-signed leaf |
 | inter-ca | serguard test intermediate | ca | 40 | good | CA:TRUE pathlen:0 (critical), KU keyCertSign,cRLSign | intermediate CA |
 | inter-dev | inter-dev | inter-ca | 41 | good | SAN urn:serguard:dev:inter | valid through the intermediate |
+| gw-typical | gateway (C, O, OU too) | ca | 50 | good | as gw, plus SKI, CA:FALSE, SAN DNS+URI, CRL DP | a gateway certificate of realistic size (benchmarks) |
+| dev-a-typical | dev-a (C, O, OU too) | ca | 51 | good | as dev-a, plus SKI, CA:FALSE, SAN DNS+URI, CRL DP | a device certificate of realistic size (benchmarks) |
 
 `ca.crl.der`: CRL v2 of ca (crlNumber 1), lastUpdate 2025-06-01 00:00:00Z,
 nextUpdate 2045-01-01 00:00:00Z, revoking serial 35 (revoked) as of
