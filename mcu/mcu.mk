@@ -1,0 +1,140 @@
+# The Cortex-M build and its tests under QEMU (GNU make; see mcu/README.md).
+#
+#   make -f mcu/mcu.mk top_srcdir=DIR B=BUILDDIR [target]
+#
+# `make check-mcu` in the configured build tree runs this with
+# top_srcdir = the source tree and B = <build>/mcu. Targets:
+#   all       (default) fetch mbedTLS, build every library, image and map
+#   check     all, then run the self-tests under qemu-system-arm and print
+#             the figures (B/figures.txt, B/sizes.txt)
+#   sizes     the flash/RAM tables only
+# Needs: gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm,
+# dpkg-dev (scripts/install-deps installs them).
+#
+# The core is compiled from the same list as the host build,
+# $(SG_PROTO_SOURCES) $(SG_PROTO_CRYPTO_SOURCES) of proto/sources.mk, with
+# the project's warnings as errors. mbedTLS comes from Debian's source
+# package (mcu/fetch-mbedtls.sh) and is compiled with mcu/mbedtls_config.h.
+
+top_srcdir ?= .
+B ?= $(top_srcdir)/build/mcu
+override top_srcdir := $(abspath $(top_srcdir))
+override B := $(abspath $(B))
+
+CROSS ?= arm-none-eabi-
+CC = $(CROSS)gcc
+AR = $(CROSS)ar
+SIZE = $(CROSS)size
+QEMU ?= qemu-system-arm
+# wall-clock bound of one emulator run (the self-test takes ~1-3 s)
+QEMU_TIMEOUT ?= 300
+
+# The CPUs built. Each runs its self-test on a QEMU board: v6-M code
+# (Cortex-M0+) runs unchanged on the Cortex-M4 of mps2-an386 (an ARMv6-M
+# instruction is an ARMv7-M instruction with the same semantics), so its
+# instruction counts are those of the M0+ code; Cortex-M33 runs on
+# mps2-an505, which boots with its memory at other addresses.
+CPUS = m4 m0plus m33
+CPUFLAGS_m4 = -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
+CPUFLAGS_m0plus = -mcpu=cortex-m0plus -mthumb
+CPUFLAGS_m33 = -mcpu=cortex-m33 -mthumb -mfloat-abi=soft
+BOARD_m4 = mps2-an386
+BOARD_m0plus = mps2-an386
+BOARD_m33 = mps2-an505
+LDSCRIPT_mps2-an386 = $(EXAMPLE)/mps2-an386.ld
+LDSCRIPT_mps2-an505 = $(top_srcdir)/mcu/selftest/mps2-an505.ld
+
+EXAMPLE = $(top_srcdir)/proto/examples/mps2-an386
+FIXTURES = $(addprefix $(top_srcdir)/tests/pki/fixtures/,ca.crt.der ca.crl.der \
+	gw.crt.der gw.key.raw dev-a.crt.der dev-a.key.raw)
+
+OPT = -Os -g -ffunction-sections -fdata-sections -MMD -MP
+MBED_CPPFLAGS = -I$(top_srcdir)/mcu -I$(MBEDTLS)/include \
+	-DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
+SG_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes -Werror
+SG_CPPFLAGS = -I$(top_srcdir)/proto/include $(MBED_CPPFLAGS)
+LDFLAGS_COMMON = -nostartfiles -Wl,--gc-sections -L$(EXAMPLE)
+
+include $(top_srcdir)/proto/sources.mk
+SG_CORE = $(SG_PROTO_SOURCES) $(SG_PROTO_CRYPTO_SOURCES)
+
+ifeq ($(MBEDTLS),)
+# ---- phase 1: get the mbedTLS source, then build with it ---------------
+all check sizes: fetch
+	@$(MAKE) -f $(top_srcdir)/mcu/mcu.mk top_srcdir=$(top_srcdir) B=$(B) \
+		MBEDTLS=$(B)/mbedtls $@
+fetch: tools
+	@$(top_srcdir)/mcu/fetch-mbedtls.sh $(B) >/dev/null
+tools:
+	@missing=""; \
+	command -v $(CC) >/dev/null 2>&1 || missing="$$missing gcc-arm-none-eabi"; \
+	test -f "$$($(CC) -print-file-name=nano.specs)" || missing="$$missing libnewlib-arm-none-eabi"; \
+	command -v $(QEMU) >/dev/null 2>&1 || missing="$$missing qemu-system-arm"; \
+	command -v dpkg-source >/dev/null 2>&1 || missing="$$missing dpkg-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "check-mcu: missing tools; on Debian install:$$missing (or run scripts/install-deps)" >&2; \
+		exit 1; \
+	fi
+.PHONY: all check sizes fetch tools
+else
+# ---- phase 2 ---------------------------------------------------------------
+MBED_ALL := $(sort $(notdir $(wildcard $(MBEDTLS)/library/*.c)))
+MBED_X509 := $(filter x509%,$(MBED_ALL))
+MBED_TLS := $(filter ssl_% debug.c net_sockets.c,$(MBED_ALL))
+MBED_CRYPTO := $(filter-out $(MBED_X509) $(MBED_TLS),$(MBED_ALL))
+
+all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf) $(B)/m4/firmware.elf \
+	$(foreach c,$(CPUS),$(B)/$(c)/firmware-size.elf)
+
+# Per CPU: mbedTLS archives, the core's archive, the images.
+define cpu_rules
+$(1)_CFLAGS = $$(CPUFLAGS_$(1)) $$(OPT)
+
+$(B)/$(1)/mbedtls/%.o: $$(MBEDTLS)/library/%.c $$(top_srcdir)/mcu/mbedtls_config.h
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -c $$< -o $$@
+$(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o: $$(MBEDTLS)/library/memory_buffer_alloc.c $$(top_srcdir)/mcu/mbedtls_config.h
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
+$(B)/$(1)/libmbedcrypto.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_CRYPTO))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(B)/$(1)/libmbedx509.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_X509))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(B)/$(1)/libmbedtls.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_TLS))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+$(B)/$(1)/proto/%.o: $$(top_srcdir)/proto/src/%.c $$(top_srcdir)/mcu/mbedtls_config.h
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -c $$< -o $$@
+$(B)/$(1)/libserguard.a: $$(patsubst proto/src/%.c,$(B)/$(1)/proto/%.o,$$(SG_CORE))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+# the self-test image (semihosting: printf and the exit status reach the host)
+$(B)/$(1)/selftest/%.o: $$(top_srcdir)/mcu/selftest/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
+$(B)/$(1)/selftest/fixtures.o: $$(top_srcdir)/mcu/selftest/fixtures.S $$(FIXTURES)
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -Wa,-I$$(top_srcdir) -c $$< -o $$@
+$(B)/$(1)/example/%.o: $$(EXAMPLE)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -c $$< -o $$@
+$(B)/$(1)/selftest.elf: $(B)/$(1)/example/startup.o $$(addprefix $(B)/$(1)/selftest/,selftest.o measure.o fixtures.o) \
+		$(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o \
+		$(B)/$(1)/libserguard.a $(B)/$(1)/libmbedx509.a $(B)/$(1)/libmbedcrypto.a \
+		$$(LDSCRIPT_$$(BOARD_$(1))) $$(EXAMPLE)/sections.ld
+	$$(CC) $$($(1)_CFLAGS) --specs=nano.specs --specs=rdimon.specs $$(LDFLAGS_COMMON) \
+		-Wl,--defsym=_heap_size=4096 \
+		-T $$(LDSCRIPT_$$(BOARD_$(1))) -Wl,-Map=$$@.map -o $$@ $$(filter %.o,$$^) \
+		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
+endef
+$(foreach c,$(CPUS),$(eval $(call cpu_rules,$(c))))
+
+.PHONY: all check sizes
+endif
+
+-include $(foreach c,$(CPUS),$(wildcard $(B)/$(c)/*/*.d $(B)/$(c)/*.d))
