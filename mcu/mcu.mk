@@ -48,6 +48,19 @@ EXAMPLE = $(top_srcdir)/proto/examples/mps2-an386
 FIXTURES = $(addprefix $(top_srcdir)/tests/pki/fixtures/,ca.crt.der ca.crl.der \
 	gw.crt.der gw.key.raw dev-a.crt.der dev-a.key.raw)
 
+# The reference firmware: its objects, credentials (the test PKI's device
+# dev-a) and settings (see the top of its main.c).
+FW_OBJS = startup.o main.o uart.o systick.o rng.o credentials.o
+FW_CA_CERT ?= $(top_srcdir)/tests/pki/fixtures/ca.crt.der
+FW_DEV_CERT ?= $(top_srcdir)/tests/pki/fixtures/dev-a.crt.der
+FW_DEV_KEY ?= $(top_srcdir)/tests/pki/fixtures/dev-a.key.raw
+FW_CRED_FILES = $(FW_CA_CERT) $(FW_DEV_CERT) $(FW_DEV_KEY)
+FW_CRED_DEFS = -DFW_CA_CERT='"$(FW_CA_CERT)"' -DFW_DEV_CERT='"$(FW_DEV_CERT)"' \
+	-DFW_DEV_KEY='"$(FW_DEV_KEY)"'
+# the device's clock floor (main.c, wall_clock): the build time
+FW_BUILD_UNIX ?= $(shell date +%s)
+FW_DEFS = -DFW_BUILD_UNIX=$(FW_BUILD_UNIX)
+
 OPT = -Os -g -ffunction-sections -fdata-sections -MMD -MP
 MBED_CPPFLAGS = -I$(top_srcdir)/mcu -I$(MBEDTLS)/include \
 	-DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
@@ -83,8 +96,7 @@ MBED_X509 := $(filter x509%,$(MBED_ALL))
 MBED_TLS := $(filter ssl_% debug.c net_sockets.c,$(MBED_ALL))
 MBED_CRYPTO := $(filter-out $(MBED_X509) $(MBED_TLS),$(MBED_ALL))
 
-all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf) $(B)/m4/firmware.elf \
-	$(foreach c,$(CPUS),$(B)/$(c)/firmware-size.elf)
+all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf)
 
 # Per CPU: mbedTLS archives, the core's archive, the images.
 define cpu_rules
@@ -122,7 +134,7 @@ $(B)/$(1)/selftest/fixtures.o: $$(top_srcdir)/mcu/selftest/fixtures.S $$(FIXTURE
 	$$(CC) $$($(1)_CFLAGS) -Wa,-I$$(top_srcdir) -c $$< -o $$@
 $(B)/$(1)/example/%.o: $$(EXAMPLE)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -c $$< -o $$@
+	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) $$(FW_DEFS) -c $$< -o $$@
 $(B)/$(1)/selftest.elf: $(B)/$(1)/example/startup.o $$(addprefix $(B)/$(1)/selftest/,selftest.o measure.o fixtures.o) \
 		$(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o \
 		$(B)/$(1)/libserguard.a $(B)/$(1)/libmbedx509.a $(B)/$(1)/libmbedcrypto.a \
@@ -130,6 +142,18 @@ $(B)/$(1)/selftest.elf: $(B)/$(1)/example/startup.o $$(addprefix $(B)/$(1)/selft
 	$$(CC) $$($(1)_CFLAGS) --specs=nano.specs --specs=rdimon.specs $$(LDFLAGS_COMMON) \
 		-Wl,--defsym=_heap_size=4096 \
 		-T $$(LDSCRIPT_$$(BOARD_$(1))) -Wl,-Map=$$@.map -o $$@ $$(filter %.o,$$^) \
+		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
+
+# the reference firmware (proto/examples/mps2-an386); runs on the M4
+# board, built for every CPU for its size
+$(B)/$(1)/example/credentials.o: $$(EXAMPLE)/credentials.S $$(FW_CRED_FILES)
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) $$(FW_CRED_DEFS) -c $$< -o $$@
+$(B)/$(1)/firmware.elf: $$(addprefix $(B)/$(1)/example/,$$(FW_OBJS)) \
+		$(B)/$(1)/libserguard.a $(B)/$(1)/libmbedx509.a $(B)/$(1)/libmbedcrypto.a \
+		$$(EXAMPLE)/mps2-an386.ld $$(EXAMPLE)/sections.ld
+	$$(CC) $$($(1)_CFLAGS) --specs=nano.specs --specs=nosys.specs $$(LDFLAGS_COMMON) \
+		-T $$(EXAMPLE)/mps2-an386.ld -Wl,-Map=$$@.map -o $$@ $$(filter %.o,$$^) \
 		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
 endef
 $(foreach c,$(CPUS),$(eval $(call cpu_rules,$(c))))
