@@ -10,8 +10,14 @@ noinst_LIBRARIES += daemon/libserguardd.a
 daemon_libserguardd_a_SOURCES = \
 	daemon/bus.c \
 	daemon/bus.h \
+	daemon/client.c \
+	daemon/client.h \
 	daemon/config.c \
 	daemon/config.h \
+	daemon/cred.c \
+	daemon/cred.h \
+	daemon/entropy.c \
+	daemon/entropy.h \
 	daemon/keyfile.c \
 	daemon/keyfile.h \
 	daemon/line.c \

@@ -27,7 +27,7 @@
 #include <uv.h>
 
 #include "daemon/config.h"
-#include "daemon/keyfile.h"
+#include "daemon/cred.h"
 #include "daemon/line.h"
 #include "daemon/link.h"
 #include "daemon/log.h"
@@ -59,6 +59,7 @@ struct gw_link {
 static struct {
 	uv_loop_t loop;
 	struct config *cf; /* the running configuration (heap: list heads move badly) */
+	struct cred *cred; /* the gateway's credential and trust store */
 	const char *path;
 	int verbose;
 	uv_signal_t sig_hup, sig_term, sig_int;
@@ -208,7 +209,7 @@ static void gw_link_start(const struct cfg_device *d)
 {
 	struct gw_link *gl = calloc(1, sizeof(*gl));
 
-	if (gl == NULL || (gl->link = link_new(d)) == NULL) {
+	if (gl == NULL || (gl->link = link_new(d, &gw.cf->global, gw.cred, uv_now(&gw.loop))) == NULL) {
 		free(gl);
 		return;
 	}
@@ -231,6 +232,7 @@ static void gw_link_stop(struct gw_link *gl)
 static void reload(void)
 {
 	struct config *nc;
+	struct cred *cred;
 	struct cfg_port *np, *op;
 	struct cfg_device *nd;
 	struct gw_port *gp, *gpn;
@@ -252,7 +254,8 @@ static void reload(void)
 		free(nc);
 		return;
 	}
-	if (keyfile_check(nc->global.key) != 0) {
+	cred = cred_load(&nc->global);
+	if (cred == NULL) {
 		log_err("reload failed; the running configuration is unchanged");
 		config_free(nc);
 		free(nc);
@@ -294,6 +297,7 @@ static void reload(void)
 		nd = config_device(nc, gl->link->name);
 		if (nd != NULL && config_device_same(gl->link->cf, nd)) {
 			gl->link->cf = nd;
+			link_set_cred(gl->link, cred);
 			d_same++;
 			continue;
 		}
@@ -305,12 +309,20 @@ static void reload(void)
 			 nd == NULL ? "removed" : "changed; its session restarts");
 		gw_link_stop(gl);
 	}
-	TAILQ_FOREACH(nd, &nc->devices, entry) {
-		if (gw_link_find(nd->name) != NULL)
-			continue;
-		if (config_device(gw.cf, nd->name) == NULL)
-			d_add++;
-		gw_link_start(nd);
+	cred_unref(gw.cred);
+	gw.cred = cred;
+	{
+		struct config *old = gw.cf;
+
+		gw.cf = nc;
+		TAILQ_FOREACH(nd, &nc->devices, entry) {
+			if (gw_link_find(nd->name) != NULL)
+				continue;
+			if (config_device(old, nd->name) == NULL)
+				d_add++;
+			gw_link_start(nd);
+		}
+		gw.cf = old;
 	}
 
 	gw_links_attach();
@@ -428,7 +440,8 @@ int main(int argc, char **argv)
 	log_notice("serguardd %s starting with %s", SG_VERSION, gw.path);
 	signal(SIGPIPE, SIG_IGN);
 	check_nofile(gw.cf, true);
-	if (keyfile_check(gw.cf->global.key) != 0) {
+	gw.cred = cred_load(&gw.cf->global);
+	if (gw.cred == NULL) {
 		config_free(gw.cf);
 		free(gw.cf);
 		return EXIT_FAILURE;
@@ -462,6 +475,7 @@ int main(int argc, char **argv)
 		log_warn("event loop not closed cleanly: %s", uv_strerror(r));
 	config_free(gw.cf);
 	free(gw.cf);
+	cred_unref(gw.cred);
 	log_notice("stopped");
 	return EXIT_SUCCESS;
 }

@@ -354,3 +354,12 @@ bench: bench-handshake
 bench-handshake: tests/bench_handshake$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' ./tests/bench_handshake$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench-handshake
+
+# a device's link (engine, identity policy, queues) against a device engine,
+# and the gateway's credential loading
+check_PROGRAMS += tests/test_link
+tests_test_link_SOURCES = tests/test_link.c tests/testenv.c tests/testenv.h
+tests_test_link_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_link_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_link_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_link
