@@ -22,9 +22,9 @@ override top_srcdir := $(abspath $(top_srcdir))
 override B := $(abspath $(B))
 
 CROSS ?= arm-none-eabi-
-CC = $(CROSS)gcc
-AR = $(CROSS)ar
-SIZE = $(CROSS)size
+XCC = $(CROSS)gcc
+XAR = $(CROSS)ar
+XSIZE = $(CROSS)size
 QEMU ?= qemu-system-arm
 # wall-clock bound of one emulator run (the self-test takes ~1-3 s)
 QEMU_TIMEOUT ?= 300
@@ -61,7 +61,7 @@ FW_CRED_DEFS = -DFW_CA_CERT='"$(FW_CA_CERT)"' -DFW_DEV_CERT='"$(FW_DEV_CERT)"' \
 FW_BUILD_UNIX ?= $(shell date +%s)
 FW_DEFS = -DFW_BUILD_UNIX=$(FW_BUILD_UNIX)
 
-OPT = -Os -g -ffunction-sections -fdata-sections -MMD -MP
+MCU_OPT = -Os -g -ffunction-sections -fdata-sections -MMD -MP
 MBED_CPPFLAGS = -I$(top_srcdir)/mcu -I$(MBEDTLS)/include \
 	-DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
 SG_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes -Werror
@@ -80,8 +80,8 @@ fetch: tools
 	@$(top_srcdir)/mcu/fetch-mbedtls.sh $(B) >/dev/null
 tools:
 	@missing=""; \
-	command -v $(CC) >/dev/null 2>&1 || missing="$$missing gcc-arm-none-eabi"; \
-	test -f "$$($(CC) -print-file-name=nano.specs)" || missing="$$missing libnewlib-arm-none-eabi"; \
+	command -v $(XCC) >/dev/null 2>&1 || missing="$$missing gcc-arm-none-eabi"; \
+	test -f "$$($(XCC) -print-file-name=nano.specs)" || missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v $(QEMU) >/dev/null 2>&1 || missing="$$missing qemu-system-arm"; \
 	command -v dpkg-source >/dev/null 2>&1 || missing="$$missing dpkg-dev"; \
 	if [ -n "$$missing" ]; then \
@@ -100,46 +100,46 @@ all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf)
 
 # Per CPU: mbedTLS archives, the core's archive, the images.
 define cpu_rules
-$(1)_CFLAGS = $$(CPUFLAGS_$(1)) $$(OPT)
+$(1)_CFLAGS = $$(CPUFLAGS_$(1)) $$(MCU_OPT)
 
 $(B)/$(1)/mbedtls/%.o: $$(MBEDTLS)/library/%.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -c $$< -o $$@
 $(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o: $$(MBEDTLS)/library/memory_buffer_alloc.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
 $(B)/$(1)/libmbedcrypto.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_CRYPTO))
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(XAR) rcs $$@ $$^
 $(B)/$(1)/libmbedx509.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_X509))
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(XAR) rcs $$@ $$^
 $(B)/$(1)/libmbedtls.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_TLS))
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(XAR) rcs $$@ $$^
 
 $(B)/$(1)/proto/%.o: $$(top_srcdir)/proto/src/%.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -c $$< -o $$@
 $(B)/$(1)/libserguard.a: $$(patsubst proto/src/%.c,$(B)/$(1)/proto/%.o,$$(SG_CORE))
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(XAR) rcs $$@ $$^
 
 # the self-test image (semihosting: printf and the exit status reach the host)
 $(B)/$(1)/selftest/%.o: $$(top_srcdir)/mcu/selftest/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
 $(B)/$(1)/selftest/fixtures.o: $$(top_srcdir)/mcu/selftest/fixtures.S $$(FIXTURES)
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -Wa,-I$$(top_srcdir) -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -Wa,-I$$(top_srcdir) -c $$< -o $$@
 $(B)/$(1)/example/%.o: $$(EXAMPLE)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) $$(FW_DEFS) -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) -std=c99 $$(SG_WARN) $$(SG_CPPFLAGS) $$(FW_DEFS) -c $$< -o $$@
 $(B)/$(1)/selftest.elf: $(B)/$(1)/example/startup.o $$(addprefix $(B)/$(1)/selftest/,selftest.o measure.o fixtures.o) \
 		$(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o \
 		$(B)/$(1)/libserguard.a $(B)/$(1)/libmbedx509.a $(B)/$(1)/libmbedcrypto.a \
 		$$(LDSCRIPT_$$(BOARD_$(1))) $$(EXAMPLE)/sections.ld
-	$$(CC) $$($(1)_CFLAGS) --specs=nano.specs --specs=rdimon.specs $$(LDFLAGS_COMMON) \
+	$$(XCC) $$($(1)_CFLAGS) --specs=nano.specs --specs=rdimon.specs $$(LDFLAGS_COMMON) \
 		-Wl,--defsym=_heap_size=4096 \
 		-T $$(LDSCRIPT_$$(BOARD_$(1))) -Wl,-Map=$$@.map -o $$@ $$(filter %.o,$$^) \
 		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
@@ -148,15 +148,42 @@ $(B)/$(1)/selftest.elf: $(B)/$(1)/example/startup.o $$(addprefix $(B)/$(1)/selft
 # board, built for every CPU for its size
 $(B)/$(1)/example/credentials.o: $$(EXAMPLE)/credentials.S $$(FW_CRED_FILES)
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) $$(FW_CRED_DEFS) -c $$< -o $$@
+	$$(XCC) $$($(1)_CFLAGS) $$(FW_CRED_DEFS) -c $$< -o $$@
 $(B)/$(1)/firmware.elf: $$(addprefix $(B)/$(1)/example/,$$(FW_OBJS)) \
 		$(B)/$(1)/libserguard.a $(B)/$(1)/libmbedx509.a $(B)/$(1)/libmbedcrypto.a \
 		$$(EXAMPLE)/mps2-an386.ld $$(EXAMPLE)/sections.ld
-	$$(CC) $$($(1)_CFLAGS) --specs=nano.specs --specs=nosys.specs $$(LDFLAGS_COMMON) \
+	$$(XCC) $$($(1)_CFLAGS) --specs=nano.specs --specs=nosys.specs $$(LDFLAGS_COMMON) \
 		-T $$(EXAMPLE)/mps2-an386.ld -Wl,-Map=$$@.map -o $$@ $$(filter %.o,$$^) \
 		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
 endef
 $(foreach c,$(CPUS),$(eval $(call cpu_rules,$(c))))
+
+# ---- running the self-tests --------------------------------------------------
+QEMU_FLAGS = -nographic -monitor none -semihosting-config enable=on,target=native \
+	-icount shift=0
+$(B)/%/selftest.log: $(B)/%/selftest.elf
+	@echo "  QEMU     $*/selftest.elf on $(BOARD_$*)"
+	@status=0; timeout $(QEMU_TIMEOUT) $(QEMU) -M $(BOARD_$*) $(QEMU_FLAGS) -kernel $< \
+		>$@.tmp 2>&1 || status=$$?; \
+	if [ $$status -ne 0 ] || ! grep -qx 'SELFTEST PASS' $@.tmp; then \
+		cat $@.tmp; echo "check-mcu: $*/selftest.elf failed (exit $$status)" >&2; \
+		exit 1; \
+	fi; \
+	mv $@.tmp $@; sed -n 's/^@fig //p' $@ >$(B)/$*/figures.txt
+
+# ---- sizes ---------------------------------------------------------------------
+$(B)/%/sizes.txt: $(B)/%/firmware.elf $(B)/%/libserguard.a $(top_srcdir)/mcu/mapsize.awk
+	@{ echo "firmware_size $$($(XSIZE) $< | awk 'NR == 2 { print $$1, $$2, $$3 }')"; \
+	   awk -f $(top_srcdir)/mcu/mapsize.awk $<.map | sed 's/^/linked /'; \
+	   awk -v what=core -f $(top_srcdir)/mcu/mapsize.awk $<.map | sort | sed 's/^/object /'; \
+	   for a in libserguard libmbedcrypto libmbedx509; do \
+		echo "archive $$a $$($(XSIZE) -t $(B)/$*/$$a.a | awk 'END { print $$1, $$2, $$3 }')"; \
+	   done; } >$@
+
+check: $(foreach c,$(CPUS),$(B)/$(c)/selftest.log $(B)/$(c)/sizes.txt)
+	@sh $(top_srcdir)/mcu/report.sh $(B) $(CPUS) | tee $(B)/report.txt
+sizes: $(foreach c,$(CPUS),$(B)/$(c)/sizes.txt)
+	@for c in $(CPUS); do echo "== $$c"; cat $(B)/$$c/sizes.txt; done
 
 .PHONY: all check sizes
 endif

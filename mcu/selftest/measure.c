@@ -71,7 +71,13 @@ uint32_t meas_init(void)
 	}
 	wraps = 0;
 	t0 = meas_ticks();
+#if defined(__ARM_ARCH_6M__)
+	/* GCC hands Thumb-1 inline assembly over in divided syntax */
+	__asm volatile(".syntax unified\n1: subs %0, %0, #1\n\tbne 1b\n\t.syntax divided"
+		       : "+l"(n) : : "cc");
+#else
 	__asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
+#endif
 	t1 = meas_ticks();
 	cal_ticks = (uint32_t)(t1 - t0);
 	if (cal_ticks == 0)

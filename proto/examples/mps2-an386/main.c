@@ -72,8 +72,9 @@ extern const uint32_t fw_ca_crt_len, fw_dev_crt_len, fw_dev_key_len;
  * and our own, sent that way. */
 #define PEER_CERT_MAX 600
 #define OWN_CERT_MAX 600
-/* Application messages: at most this long, this many queued each way. */
-#define APP_MSG_MAX 128
+/* Application messages: the longest one frame carries (sg_conn_max_message
+ * for this payload and an 8-byte tag), this many queued each way. */
+#define APP_MSG_MAX (MAX_PAYLOAD - SG_RECORD_OVERHEAD(8, 0))
 #define APP_QUEUE_LEN 4
 /* mbedTLS heap: the handshake needs ~5.4 KiB with the test PKI (payload
  * plus the allocator's 32-byte block headers; doc/MCU.md), the trust
@@ -219,6 +220,9 @@ static int engine_setup(uint64_t now)
 	rc = sg_conn_init(&conn, &cfg, &b, now);
 	if (rc != 0)
 		return rc;
+	/* the application's buffer (main) must hold any message */
+	if (sg_conn_max_message(&conn) > APP_MSG_MAX)
+		return SG_ECONFIG;
 	sg_conn_set_time(&conn, wall_clock(now));
 	return sg_conn_start(&conn, now);
 }
@@ -229,7 +233,9 @@ int main(void)
 {
 	unsigned char in[64], msg[APP_MSG_MAX];
 	const unsigned char *out;
+	struct sg_conn_stats stats;
 	uint64_t now, last_wall = 0;
+	uint32_t failed = 0;
 	bool up = false;
 	size_t n, len;
 	unsigned st;
@@ -274,6 +280,11 @@ int main(void)
 			sg_conn_tick(&conn, now);
 
 		/* 4. the application */
+		sg_conn_get_stats(&conn, &stats);
+		if (stats.hs_failed != failed) {
+			failed = stats.hs_failed;
+			log_line("handshake failed: ", sg_strerror(stats.last_hs_error));
+		}
 		st = sg_conn_status(&conn);
 		if ((st & SG_CONN_ESTABLISHED) && !up)
 			app_session_up(now);
