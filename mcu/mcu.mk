@@ -46,7 +46,7 @@ LDSCRIPT_mps2-an505 = $(top_srcdir)/mcu/selftest/mps2-an505.ld
 
 EXAMPLE = $(top_srcdir)/proto/examples/mps2-an386
 FIXTURES = $(addprefix $(top_srcdir)/tests/pki/fixtures/,ca.crt.der ca.crl.der \
-	gw.crt.der gw.key.raw dev-a.crt.der dev-a.key.raw)
+	gw.crt.der gw.key.raw gw.key.der dev-a.crt.der dev-a.key.raw dev-a.key.der)
 
 # The reference firmware: its objects, credentials (the test PKI's device
 # dev-a) and settings (see the top of its main.c).
@@ -96,18 +96,18 @@ MBED_X509 := $(filter x509%,$(MBED_ALL))
 MBED_TLS := $(filter ssl_% debug.c net_sockets.c,$(MBED_ALL))
 MBED_CRYPTO := $(filter-out $(MBED_X509) $(MBED_TLS),$(MBED_ALL))
 
-all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf)
+all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf) \
+	$(B)/m4-dtls/dtls.elf $(B)/m4-dtlscli/dtls-client.elf
 
-# Per CPU: mbedTLS archives, the core's archive, the images.
-define cpu_rules
-$(1)_CFLAGS = $$(CPUFLAGS_$(1)) $$(MCU_OPT)
-
+# mbedTLS archives of a variant: $(1) its directory, $(2) the CPU, $(3)
+# extra definitions for mbedtls_config.h (the DTLS comparison).
+define mbed_rules
 $(B)/$(1)/mbedtls/%.o: $$(MBEDTLS)/library/%.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
-	$$(XCC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -c $$< -o $$@
+	$$(XCC) $$(CPUFLAGS_$(2)) $$(MCU_OPT) -Wall $$(MBED_CPPFLAGS) $(3) -c $$< -o $$@
 $(B)/$(1)/mbedtls/memory_buffer_alloc_debug.o: $$(MBEDTLS)/library/memory_buffer_alloc.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
-	$$(XCC) $$($(1)_CFLAGS) -Wall $$(MBED_CPPFLAGS) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
+	$$(XCC) $$(CPUFLAGS_$(2)) $$(MCU_OPT) -Wall $$(MBED_CPPFLAGS) $(3) -DSG_MCU_HEAP_DEBUG -c $$< -o $$@
 $(B)/$(1)/libmbedcrypto.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_CRYPTO))
 	@rm -f $$@
 	$$(XAR) rcs $$@ $$^
@@ -117,6 +117,12 @@ $(B)/$(1)/libmbedx509.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_X509))
 $(B)/$(1)/libmbedtls.a: $$(patsubst %.c,$(B)/$(1)/mbedtls/%.o,$$(MBED_TLS))
 	@rm -f $$@
 	$$(XAR) rcs $$@ $$^
+endef
+
+# Per CPU: mbedTLS archives, the core's archive, the images.
+define cpu_rules
+$(1)_CFLAGS = $$(CPUFLAGS_$(1)) $$(MCU_OPT)
+$$(eval $$(call mbed_rules,$(1),$(1),))
 
 $(B)/$(1)/proto/%.o: $$(top_srcdir)/proto/src/%.c $$(top_srcdir)/mcu/mbedtls_config.h
 	@mkdir -p $$(@D)
@@ -158,6 +164,52 @@ $(B)/$(1)/firmware.elf: $$(addprefix $(B)/$(1)/example/,$$(FW_OBJS)) \
 endef
 $(foreach c,$(CPUS),$(eval $(call cpu_rules,$(c))))
 
+# ---- the DTLS 1.2 comparison (mcu/dtls/dtls.c), Cortex-M4 ---------------------
+# m4-dtls: client and server in one image, run for the figures;
+# m4-dtlscli: mbedTLS without the server, a device's client image, linked
+# for its size.
+DTLS_DEFS = -DSG_MCU_DTLS
+DTLSCLI_DEFS = -DSG_MCU_DTLS -DSG_MCU_DTLS_CLIENT_ONLY
+$(eval $(call mbed_rules,m4-dtls,m4,$(DTLS_DEFS)))
+$(eval $(call mbed_rules,m4-dtlscli,m4,$(DTLSCLI_DEFS)))
+$(B)/m4-dtls/dtls.o: $(top_srcdir)/mcu/dtls/dtls.c
+	@mkdir -p $(@D)
+	$(XCC) $(m4_CFLAGS) -std=c99 $(SG_WARN) $(MBED_CPPFLAGS) $(DTLS_DEFS) -DSG_MCU_HEAP_DEBUG \
+		-I$(top_srcdir)/mcu/selftest -c $< -o $@
+$(B)/m4-dtlscli/dtls-client.o: $(top_srcdir)/mcu/dtls/dtls.c
+	@mkdir -p $(@D)
+	$(XCC) $(m4_CFLAGS) -std=c99 $(SG_WARN) $(MBED_CPPFLAGS) $(DTLSCLI_DEFS) -DDTLS_CLIENT_ONLY \
+		-c $< -o $@
+$(B)/m4-dtls/dtls.elf: $(B)/m4/example/startup.o $(B)/m4-dtls/dtls.o \
+		$(B)/m4/selftest/measure.o $(B)/m4/selftest/fixtures.o \
+		$(B)/m4-dtls/mbedtls/memory_buffer_alloc_debug.o $(B)/m4-dtls/libmbedtls.a \
+		$(B)/m4-dtls/libmbedx509.a $(B)/m4-dtls/libmbedcrypto.a \
+		$(EXAMPLE)/mps2-an386.ld $(EXAMPLE)/sections.ld
+	$(XCC) $(m4_CFLAGS) --specs=nano.specs --specs=rdimon.specs $(LDFLAGS_COMMON) \
+		-Wl,--defsym=_heap_size=4096 \
+		-T $(EXAMPLE)/mps2-an386.ld -Wl,-Map=$@.map -o $@ $(filter %.o,$^) \
+		-L$(B)/m4-dtls -lmbedtls -lmbedx509 -lmbedcrypto
+$(B)/m4-dtlscli/dtls-client.elf: $(B)/m4/example/startup.o $(B)/m4-dtlscli/dtls-client.o \
+		$(B)/m4/selftest/fixtures.o $(B)/m4-dtlscli/libmbedtls.a \
+		$(B)/m4-dtlscli/libmbedx509.a $(B)/m4-dtlscli/libmbedcrypto.a \
+		$(EXAMPLE)/mps2-an386.ld $(EXAMPLE)/sections.ld
+	$(XCC) $(m4_CFLAGS) --specs=nano.specs --specs=nosys.specs $(LDFLAGS_COMMON) \
+		-T $(EXAMPLE)/mps2-an386.ld -Wl,-Map=$@.map -o $@ $(filter %.o,$^) \
+		-L$(B)/m4-dtlscli -lmbedtls -lmbedx509 -lmbedcrypto
+$(B)/m4-dtls/dtls.log: $(B)/m4-dtls/dtls.elf $(B)/m4-dtlscli/dtls-client.elf
+	@echo "  QEMU     m4-dtls/dtls.elf on mps2-an386"
+	@status=0; timeout $(QEMU_TIMEOUT) $(QEMU) -M mps2-an386 $(QEMU_FLAGS) -kernel $< \
+		>$@.tmp 2>&1 || status=$$?; \
+	if [ $$status -ne 0 ] || ! grep -qx 'DTLS PASS' $@.tmp; then \
+		cat $@.tmp; echo "check-mcu: m4-dtls/dtls.elf failed (exit $$status)" >&2; \
+		exit 1; \
+	fi; \
+	mv $@.tmp $@; \
+	{ sed -n 's/^@fig //p' $@; \
+	  awk -f $(top_srcdir)/mcu/mapsize.awk $(B)/m4-dtlscli/dtls-client.elf.map | \
+		awk '{ print "dtls_client_image_" $$1 "_flash", $$3; print "dtls_client_image_" $$1 "_ram", $$5 }'; \
+	} >$(B)/m4-dtls/figures.txt
+
 # ---- running the self-tests --------------------------------------------------
 QEMU_FLAGS = -nographic -monitor none -semihosting-config enable=on,target=native \
 	-icount shift=0
@@ -180,7 +232,7 @@ $(B)/%/sizes.txt: $(B)/%/firmware.elf $(B)/%/libserguard.a $(top_srcdir)/mcu/map
 		echo "archive $$a $$($(XSIZE) -t $(B)/$*/$$a.a | awk 'END { print $$1, $$2, $$3 }')"; \
 	   done; } >$@
 
-check: $(foreach c,$(CPUS),$(B)/$(c)/selftest.log $(B)/$(c)/sizes.txt)
+check: $(foreach c,$(CPUS),$(B)/$(c)/selftest.log $(B)/$(c)/sizes.txt) $(B)/m4-dtls/dtls.log
 	@sh $(top_srcdir)/mcu/report.sh $(B) $(CPUS) | tee $(B)/report.txt
 sizes: $(foreach c,$(CPUS),$(B)/$(c)/sizes.txt)
 	@for c in $(CPUS); do echo "== $$c"; cat $(B)/$$c/sizes.txt; done
@@ -188,4 +240,4 @@ sizes: $(foreach c,$(CPUS),$(B)/$(c)/sizes.txt)
 .PHONY: all check sizes
 endif
 
--include $(foreach c,$(CPUS),$(wildcard $(B)/$(c)/*/*.d $(B)/$(c)/*.d))
+-include $(foreach c,$(CPUS) m4-dtls m4-dtlscli,$(wildcard $(B)/$(c)/*/*.d $(B)/$(c)/*.d))

@@ -127,3 +127,49 @@ for k in handshake_dev_insns handshake_gw_insns record_dev_send_insns record_dev
 	for c in $cpus; do set -- "$@" "$(ms64 "$(fig "$c" $k)")"; done
 	row "  ms at 64 MHz" "$@"
 done
+
+# ---- the DTLS 1.2 comparison (mcu/dtls), Cortex-M4 ---------------------------
+d="$B/m4-dtls/figures.txt"
+[ -f "$d" ] || exit 0
+dfig() { awk -v k="$1" '$1 == k { print $2; exit }' "$d"; }
+cmp_row() { printf '| %-58s | %14s | %14s |\n' "$1" "$2" "$3"; }
+echo
+echo "serguard and an mbedTLS DTLS 1.2 client on the same Cortex-M4, same minimal mbedTLS"
+echo "configuration, certificates and measurements (DTLS: ECDHE-ECDSA-AES-128-CCM-8, mutual"
+echo "authentication, no cookie, MTU 255, 1 KiB record buffers)"
+echo
+cmp_row "device side" "serguard" "DTLS 1.2 client"
+printf '|%s|%s|%s|\n' "------------------------------------------------------------" \
+	"---------------:" "---------------:"
+cmp_row "handshake, instructions" "$(fig m4 handshake_dev_insns)" \
+	"$(dfig dtls_handshake_client_insns)"
+cmp_row "  ms at 64 MHz (1 cycle per instruction)" "$(ms64 "$(fig m4 handshake_dev_insns)")" \
+	"$(ms64 "$(dfig dtls_handshake_client_insns)")"
+cmp_row "64-byte message sent, instructions" "$(fig m4 record_dev_send_insns)" \
+	"$(dfig dtls_record_client_send_insns)"
+cmp_row "64-byte message received, instructions" "$(fig m4 record_dev_recv_insns)" \
+	"$(dfig dtls_record_client_recv_insns)"
+cmp_row "  serguard's record layer alone: seal / open" \
+	"$(fig m4 rl_seal64_insns) / $(fig m4 rl_open64_insns)" ""
+cmp_row "heap high-water in the handshake (+32 B per block)" \
+	"$(($(fig m4 handshake_dev_heap) + 32 * $(fig m4 handshake_dev_heap_blocks)))" \
+	"$(($(dfig dtls_handshake_client_heap) + 32 * $(dfig dtls_handshake_client_heap_blocks)))"
+cmp_row "heap held by an established session (+32 B per block)" \
+	"$(($(fig m4 store_dev_heap) + 32 * $(fig m4 store_dev_heap_blocks)))" \
+	"$(($(dfig dtls_established_client_heap) + 32 * $(dfig dtls_established_client_heap_blocks)))"
+cmp_row "stack high-water in the handshake" "$(fig m4 handshake_dev_stack)" \
+	"$(dfig dtls_handshake_client_stack)"
+cmp_row "static session state (sg_conn / ssl_context + ssl_config)" "$(fig m4 sizeof_sg_conn)" \
+	"$(($(dfig dtls_sizeof_ssl_context) + $(dfig dtls_sizeof_ssl_config)))"
+sg_total=$(($(fig m4 sizeof_sg_conn) + $(fig m4 session_buffers) + $(fig m4 handshake_dev_heap) + \
+	32 * $(fig m4 handshake_dev_heap_blocks) + $(fig m4 handshake_dev_stack)))
+dtls_total=$(($(dfig dtls_sizeof_ssl_context) + $(dfig dtls_sizeof_ssl_config) + \
+	$(dfig dtls_handshake_client_heap) + 32 * $(dfig dtls_handshake_client_heap_blocks) + \
+	$(dfig dtls_handshake_client_stack)))
+cmp_row "RAM of a session: state, buffers, heap and stack peaks" "$sg_total" "$dtls_total"
+sg_lib=$(($(linked m4 core | cut -d' ' -f1) + $(linked m4 adapter | cut -d' ' -f1) + \
+	$(linked m4 mbedtls | cut -d' ' -f1)))
+cmp_row "flash: protocol + crypto (serguard core, adapter, mbedTLS)" "$sg_lib" \
+	"$(dfig dtls_client_image_mbedtls_flash)"
+cmp_row "flash: whole device image" "$(linked m4 total | cut -d' ' -f1)" \
+	"$(dfig dtls_client_image_total_flash)"

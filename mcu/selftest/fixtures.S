@@ -24,3 +24,6 @@
 	fixture fx_gw_key, "tests/pki/fixtures/gw.key.raw"
 	fixture fx_dev_a_crt, "tests/pki/fixtures/dev-a.crt.der"
 	fixture fx_dev_a_key, "tests/pki/fixtures/dev-a.key.raw"
+	/* PKCS#8, for the DTLS comparison (mcu/dtls) */
+	fixture fx_gw_key_der, "tests/pki/fixtures/gw.key.der"
+	fixture fx_dev_a_key_der, "tests/pki/fixtures/dev-a.key.der"
