@@ -54,16 +54,23 @@ for w in core adapter mbedtls libc app total; do
 	adapter) label="crypto adapter (crypto_mbedtls*.c)" ;;
 	mbedtls) label="mbedTLS (minimal config)" ;;
 	libc) label="newlib-nano + libgcc" ;;
-	app) label="firmware: start-up, drivers, application, credentials" ;;
-	total) label="total" ;;
+	app) label="firmware: start-up, drivers, application, keys" ;;
+	total) label="sum of the above (strings not yet merged)" ;;
 	esac
 	set --
 	for c in $cpus; do set -- "$@" "$(linked "$c" "$w" | cut -d' ' -f1)"; done
 	row "$label flash" "$@"
 done
 set --
-for c in $cpus; do set -- "$@" "$(linked "$c" total | cut -d' ' -f2)"; done
-row "total static RAM (engine, buffers, mbedTLS arena)" "$@"
+for c in $cpus; do
+	set -- "$@" "$(awk '$1 == "firmware_size" { print $2 + $3; exit }' "$B/$c/sizes.txt")"
+done
+row "firmware flash (arm-none-eabi-size: text + data)" "$@"
+set --
+for c in $cpus; do
+	set -- "$@" "$(awk '$1 == "firmware_size" { print $3 + $4; exit }' "$B/$c/sizes.txt")"
+done
+row "firmware static RAM (data + bss: engine, buffers, arena)" "$@"
 set --
 for c in $cpus; do set -- "$@" "$(archive "$c" libserguard)"; done
 row "libserguard.a, every object (text)" "$@"
@@ -171,5 +178,5 @@ sg_lib=$(($(linked m4 core | cut -d' ' -f1) + $(linked m4 adapter | cut -d' ' -f
 	$(linked m4 mbedtls | cut -d' ' -f1)))
 cmp_row "flash: protocol + crypto (serguard core, adapter, mbedTLS)" "$sg_lib" \
 	"$(dfig dtls_client_image_mbedtls_flash)"
-cmp_row "flash: whole device image" "$(linked m4 total | cut -d' ' -f1)" \
+cmp_row "flash: whole device image (sum of the map's rows)" "$(linked m4 total | cut -d' ' -f1)" \
 	"$(dfig dtls_client_image_total_flash)"
