@@ -192,3 +192,14 @@ bench-dtls12: tests/bench/dtls12$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' ./tests/bench/dtls12$(EXEEXT) \
 		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
 .PHONY: bench-dtls12
+
+# ---- the emulated field device (device/) -----------------------------------
+# gw-peer: a minimal scripted gateway on sg_conn, the device's test peer
+check_PROGRAMS += tests/gw-peer
+tests_gw_peer_SOURCES = tests/gw-peer.c $(SG_DEVICE_COMMON_SOURCES)
+tests_gw_peer_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_gw_peer_LDADD = $(SG_CORE_LIBS)
+# end-to-end over socat pty pairs (SKIP without socat)
+EXTRA_DIST += tests/device-lib.sh
+dist_noinst_SCRIPTS += tests/test-device-pair.sh
+TESTS += tests/test-device-pair.sh
