@@ -203,3 +203,18 @@ tests_gw_peer_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/device-lib.sh
 dist_noinst_SCRIPTS += tests/test-device-pair.sh
 TESTS += tests/test-device-pair.sh
+dist_noinst_SCRIPTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+TESTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+# the device's pure parts: line-rate emulation and application behaviours
+check_PROGRAMS += tests/test_device_line tests/test_device_app
+tests_test_device_line_SOURCES = tests/test_device_line.c device/line.c device/line.h
+tests_test_device_line_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_line_LDADD = $(SG_TEST_LIBS)
+tests_test_device_app_SOURCES = tests/test_device_app.c device/app.c device/app.h
+tests_test_device_app_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_app_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_device_line tests/test_device_app
