@@ -100,6 +100,16 @@ gw() {
 		>"$tmp/$name.gw.out" 2>&1
 }
 
+# gw_bg NAME [options]: the same in the background; sets $gwpid
+gw_bg() {
+	name=$1
+	shift
+	"$GW" --port "$tmp/$name.gw" --ca "$F/ca.crt.der" --cert "$F/gw" "$@" \
+		>"$tmp/$name.gw.out" 2>&1 &
+	gwpid=$!
+	pids="$pids $gwpid"
+}
+
 # val FILE PREFIX KEY: KEY's value on the first line of FILE that starts
 # with PREFIX ("dev 1", "a", "line", "bus")
 val() {

@@ -13,9 +13,11 @@
  *   the polled device's engine gives one frame (a record, a handshake
  *   fragment), or the scheduler sends an empty POLL; then it waits for
  *   exactly one answer frame from that address, or the response timeout
- *   (--response-timeout, plus the line time of both frames at --baud),
- *   and moves on. Any frame from another address, or a second frame,
- *   is a violation of the bus discipline and counted ("unpolled").
+ *   (--response-timeout, default 500 ms, plus the line time of both
+ *   frames at --baud), and moves on. Any frame from another address, or
+ *   a second frame, is a violation of the bus discipline and counted
+ *   ("unpolled"); only the answer of a turn that just timed out, before
+ *   anything else arrived, is counted as "late" instead.
  *
  * Tests read its stdout: "established ADDR ...", "rx ADDR TEXT",
  * "progress ADDR N" and, at the end, one "dev ADDR key=value ..." line
@@ -76,7 +78,7 @@ struct gdev {
 	uint32_t ups;
 	uint32_t echo_ok, echo_lost, echo_bad, echo_late, msgs_in;
 	uint64_t rtt_min, rtt_max, rtt_sum;
-	uint32_t polls, no_answer, unpolled, frames_in;
+	uint32_t polls, no_answer, unpolled, late, frames_in;
 };
 
 struct peer {
@@ -112,6 +114,7 @@ struct peer {
 	uint64_t last_byte_ms;
 	/* bus scheduler */
 	size_t turn;		/* device being polled */
+	size_t timed_out;	/* device whose last turn ended unanswered, or SIZE_MAX */
 	bool turn_open;
 	bool rested;		/* the idle gap after the last round was taken */
 	bool turn_got_data;	/* an answer other than POLL came this round */
@@ -394,9 +397,14 @@ static void frame_in(struct peer *p, const struct sg_frame *f, uint64_t now)
 			p->turn_open = false;
 			if (f->kind != SG_FRAME_POLL)
 				p->turn_got_data = true;
+		} else if (p->timed_out < p->n_dev && &p->dev[p->timed_out] == d) {
+			/* the answer to a turn that timed out (a loaded test
+			 * machine): late, not unasked */
+			d->late++;
 		} else {
 			d->unpolled++;
 		}
+		p->timed_out = SIZE_MAX;
 	}
 	sg_conn_frame_push(&d->c, f, now);
 }
@@ -541,7 +549,7 @@ static int parse_args(struct peer *p, int argc, char **argv)
 	p->text = "msg";
 	p->msg_timeout_ms = 3000;
 	p->timeout_ms = 30000;
-	p->resp_ms = 50;
+	p->resp_ms = 500;
 	p->gap_ms = 2;
 	p->id_cred = SG_EDHOC_ID_X5CHAIN;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -688,7 +696,7 @@ static void summary(struct peer *p, uint64_t quiet_bytes, bool quiet_done)
 		       "hs_retransmits=%u hs_peer_errors=%u last_hs_error=%s handshake_ms=%llu "
 		       "hs_bytes=%llu echo_sent=%u echo_ok=%u echo_lost=%u echo_late=%u "
 		       "echo_bad=%u rtt_min_ms=%llu rtt_avg_ms=%llu rtt_max_ms=%llu msgs_in=%u "
-		       "polls=%u no_answer=%u unpolled=%u frames_in=%u requests_received=%u "
+		       "polls=%u no_answer=%u unpolled=%u late=%u frames_in=%u requests_received=%u "
 		       "closes=%u records_no_session=%u bad_tag=%u\n",
 		       d->addr, pc != NULL ? pc->id.subject_cn : "-", pc != NULL ? 1 : 0, d->ups,
 		       s.hs_completed, s.hs_failed, s.hs_retransmits, s.hs_peer_errors,
@@ -698,7 +706,7 @@ static void summary(struct peer *p, uint64_t quiet_bytes, bool quiet_done)
 		       (unsigned long long)d->rtt_min,
 		       (unsigned long long)(d->echo_ok > 0 ? d->rtt_sum / d->echo_ok : 0),
 		       (unsigned long long)d->rtt_max, d->msgs_in, d->polls, d->no_answer,
-		       d->unpolled, d->frames_in, s.requests_received, s.closes,
+		       d->unpolled, d->late, d->frames_in, s.requests_received, s.closes,
 		       s.records_no_session, s.record.bad_tag);
 	}
 	printf("bus bytes_in=%llu bytes_out=%llu unknown_addr=%u bad_crc=%u quiet_check=%d "
@@ -775,6 +783,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < p->n_dev; i++)
 		sg_conn_start(&p->dev[i].c, 0);
 	p->turn = p->n_dev - 1;
+	p->timed_out = SIZE_MAX;
 
 	while (!stop) {
 		uint64_t now = mono_ms(p), next = now + 50;
@@ -798,6 +807,7 @@ int main(int argc, char **argv)
 			if (p->turn_open && now >= p->turn_deadline) {
 				p->dev[p->turn].no_answer++;
 				p->turn_open = false;
+				p->timed_out = p->turn;
 			}
 			if (bus_turn(p, now) != 0)
 				break;
@@ -817,10 +827,15 @@ int main(int argc, char **argv)
 			}
 		}
 		for (i = 0; i < p->n_dev; i++) {
-			uint64_t dl = sg_conn_deadline(&p->dev[i].c);
+			const struct gdev *d = &p->dev[i];
+			uint64_t dl = sg_conn_deadline(&d->c);
 
 			if (dl < next)
 				next = dl;
+			/* the next echo message, when --send-interval allows */
+			if (d->was_up && d->next_seq < p->count && d->outstanding < p->window &&
+			    d->last_send_ms + p->send_interval_ms < next)
+				next = d->last_send_ms + p->send_interval_ms;
 			if (sg_conn_status(&p->dev[i].c) & SG_CONN_READABLE)
 				next = now;
 		}

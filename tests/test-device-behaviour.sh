@@ -37,9 +37,8 @@ cmp -s "$tmp/c.rx" "$tmp/c.want" || { diff "$tmp/c.want" "$tmp/c.rx"; fail "comm
 grep -q "warning" "$tmp/c.dev.log" && fail "a mode 600 key file must not warn"
 
 # 2. SIGUSR2 writes the counters while running; SIGTERM sends CLOSE
-gw c --mode rs232 --device 7:dev-a --duration 4000 &
-gwpid=$!
-pids="$pids $gwpid"
+rm -f "$tmp/c.gw.out" # wait for this run's output, not the last one's
+gw_bg c --mode rs232 --device 7:dev-a --duration 4000
 wait_for "$tmp/c.gw.out" "^established" 100 || fail "no session for the signal test"
 rm -f "$tmp/c.stats"
 kill -USR2 "$devpid"

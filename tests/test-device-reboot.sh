@@ -9,10 +9,8 @@
 # 1. RS232: SIGUSR1 after 30 echoes of 200
 pair r1
 device r1 --mode rs232 --device a:1:"$F/dev-a"
-gw r1 --mode rs232 --device 1:dev-a --count 200 --window 2 --send-interval 10 \
-	--msg-timeout 1500 --min-replies 100 --progress --timeout-ms 60000 &
-gwpid=$!
-pids="$pids $gwpid"
+gw_bg r1 --mode rs232 --device 1:dev-a --count 200 --window 2 --send-interval 10 \
+	--msg-timeout 1500 --min-replies 100 --progress --timeout-ms 60000
 wait_for "$tmp/r1.gw.out" "progress 1 30" 300 || fail "rs232: no traffic before the reboot"
 kill -USR1 "$devpid"
 wait "$gwpid" || fail "rs232: gw-peer failed after the reboot"
