@@ -857,8 +857,23 @@ int main(int argc, char **argv)
 			}
 	}
 	if (p->quiet_ms > 0 && !timed_out && !stop) {
-		/* nobody is polled now: a bus device must stay silent */
-		uint64_t before = p->bytes_in, end = mono_ms(p) + p->quiet_ms;
+		/* first the answer to the last poll (or its late arrival) */
+		uint64_t before, end = mono_ms(p) + 2000;
+
+		while ((p->turn_open || p->timed_out != SIZE_MAX) && mono_ms(p) < end) {
+			struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+
+			if (poll(&pfd, 1, 10) > 0 && read_line(p, mono_ms(p)) != 0)
+				break;
+			if (p->turn_open && mono_ms(p) >= p->turn_deadline) {
+				p->dev[p->turn].no_answer++;
+				p->turn_open = false;
+				p->timed_out = p->turn;
+			}
+		}
+		/* then nobody is polled: a bus device must stay silent */
+		before = p->bytes_in;
+		end = mono_ms(p) + p->quiet_ms;
 
 		while (mono_ms(p) < end) {
 			struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
