@@ -17,21 +17,18 @@
  *   close callback, and its descriptor closed there, after libuv stopped
  *   watching it; the close callback does not touch the client_sock, which
  *   may be freed before it runs.
- * - The socket file is created under umask 0177 (mode 0600, owner only),
- *   then chown'ed to the group and chmod'ed to the configured mode, so it
- *   is never more open than configured, not even for an instant.
+ * - The socket file is made by sockfile.c (stale files, permissions).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon/client.h"
+#include "daemon/sockfile.h"
 
 #define READS_PER_EVENT 32 /* then let the other descriptors have a go */
 
@@ -82,116 +79,6 @@ int client_group(const char *name, gid_t *gid)
 	return 0;
 }
 
-/* ---- the socket file ------------------------------------------------------------ */
-
-/* Create the missing directories above path (0755). */
-static int make_parents(const char *path)
-{
-	char d[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	if (strlen(path) >= sizeof(d))
-		return -1;
-	strcpy(d, path);
-	for (p = d + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(d, 0755) != 0 && errno != EEXIST) {
-			log_err("%s: cannot create the directory: %s", d, strerror(errno));
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-/* A file at path: 0 when there is none (any more), -1 (logged) when it
- * must be left alone. */
-static int clear_stale(const char *name, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r, e;
-
-	if (lstat(sa->sun_path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_err("device %s: %s exists and is not a socket; not replacing it", name,
-			sa->sun_path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	if (r == 0 || e == EAGAIN || e == EPROTOTYPE) {
-		log_err("device %s: %s is in use by another process; not replacing it", name,
-			sa->sun_path);
-		return -1;
-	}
-	if (e != ECONNREFUSED && e != ENOENT) {
-		log_err("device %s: %s: cannot tell whether it is in use: %s", name, sa->sun_path,
-			strerror(e));
-		return -1;
-	}
-	if (unlink(sa->sun_path) != 0 && errno != ENOENT) {
-		log_err("device %s: cannot remove the stale socket %s: %s", name, sa->sun_path,
-			strerror(errno));
-		return -1;
-	}
-	log_info("device %s: replaced the stale socket %s", name, sa->sun_path);
-	return 0;
-}
-
-static int bind_listen(struct client_sock *cs, const struct client_sock_params *p)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	mode_t old;
-	int fd, r;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(p->path) >= sizeof(sa.sun_path)) {
-		log_err("device %s: socket path too long: %s", p->name, p->path);
-		return -1;
-	}
-	strcpy(sa.sun_path, p->path);
-	if (make_parents(p->path) != 0 || clear_stale(p->name, &sa) != 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		log_err("device %s: socket: %s", p->name, strerror(errno));
-		return -1;
-	}
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r != 0) {
-		log_err("device %s: cannot bind %s: %s", p->name, p->path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if ((p->gid != (gid_t)-1 && chown(p->path, (uid_t)-1, p->gid) != 0) ||
-	    chmod(p->path, (mode_t)p->mode) != 0 || lstat(p->path, &st) != 0) {
-		log_err("device %s: cannot set the group or mode of %s: %s", p->name, p->path,
-			strerror(errno));
-		unlink(p->path);
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 16) != 0) {
-		log_err("device %s: listen on %s: %s", p->name, p->path, strerror(errno));
-		unlink(p->path);
-		close(fd);
-		return -1;
-	}
-	cs->fd = fd;
-	cs->dev = st.st_dev;
-	cs->ino = st.st_ino;
-	return 0;
-}
-
 /* ---- clients ----------------------------------------------------------------------- */
 
 static void on_client(uv_poll_t *h, int status, int events);
@@ -219,6 +106,7 @@ static void client_drop(struct client *c)
 	if (c->qlen > 0 && cs->sink.lost != NULL)
 		cs->sink.lost(cs->arg, c->qlen);
 	c->cs = NULL;
+	shutdown(c->fd, SHUT_RDWR); /* the client sees the end now */
 	uv_close((uv_handle_t *)&c->poll, client_closed);
 }
 
@@ -426,7 +314,14 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	cs->max_clients = p->max_clients;
 	cs->queue_max = p->queue_max;
 	TAILQ_INIT(&cs->clients);
-	if (bind_listen(cs, p) != 0)
+	{
+		char what[64];
+
+		snprintf(what, sizeof(what), "device %s", p->name);
+		cs->fd = sockfile_listen(what, p->path, SOCK_SEQPACKET, p->mode, p->gid, 16,
+					 &cs->file);
+	}
+	if (cs->fd < 0)
 		goto fail;
 	if (uv_poll_init(loop, cs->lpoll, cs->fd) != 0) {
 		log_err("device %s: cannot watch %s", p->name, p->path);
@@ -457,7 +352,6 @@ static void listen_closed(uv_handle_t *h)
 void client_sock_free(struct client_sock *cs)
 {
 	struct client *c;
-	struct stat st;
 
 	if (cs == NULL)
 		return;
@@ -466,8 +360,7 @@ void client_sock_free(struct client_sock *cs)
 	cs->lpoll->data = NULL;
 	uv_close((uv_handle_t *)cs->lpoll, listen_closed);
 	close(cs->fd);
-	if (lstat(cs->path, &st) == 0 && st.st_dev == cs->dev && st.st_ino == cs->ino)
-		unlink(cs->path);
+	sockfile_remove(cs->path, &cs->file);
 	free(cs->buf);
 	free(cs->path);
 	free(cs->name);

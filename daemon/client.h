@@ -46,6 +46,7 @@
 #include <uv.h>
 
 #include "daemon/log.h"
+#include "daemon/sockfile.h"
 
 /* Where the messages of the clients go. Called from the socket's
  * callbacks with the loop's current time. */
@@ -92,8 +93,7 @@ struct client_sock {
 	uv_loop_t *loop;
 	int fd;
 	uv_poll_t *lpoll;
-	dev_t dev;
-	ino_t ino;
+	struct sockfile file;
 	struct client_sink sink;
 	void *arg;
 	size_t max_message;

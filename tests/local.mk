@@ -330,3 +330,11 @@ tests_test_link_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_link_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
 tests_test_link_LDADD = $(SG_DAEMON_TEST_LIBS)
 TESTS += tests/test_link
+
+# the device sockets: SOCK_SEQPACKET semantics, fan-out, backpressure
+check_PROGRAMS += tests/test_client
+tests_test_client_SOURCES = tests/test_client.c
+tests_test_client_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_client_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_client_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_client
