@@ -338,3 +338,29 @@ tests_test_client_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_client_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
 tests_test_client_LDADD = $(SG_DAEMON_TEST_LIBS)
 TESTS += tests/test_client
+
+# ---- the emulated field device (device/) -----------------------------------
+# gw-peer: a minimal scripted gateway on sg_conn, the device's test peer
+check_PROGRAMS += tests/gw-peer
+tests_gw_peer_SOURCES = tests/gw-peer.c $(SG_DEVICE_COMMON_SOURCES)
+tests_gw_peer_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_gw_peer_LDADD = $(SG_CORE_LIBS)
+# end-to-end over socat pty pairs (SKIP without socat)
+EXTRA_DIST += tests/device-lib.sh
+dist_noinst_SCRIPTS += tests/test-device-pair.sh
+TESTS += tests/test-device-pair.sh
+dist_noinst_SCRIPTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+TESTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+# the device's pure parts: line-rate emulation and application behaviours
+check_PROGRAMS += tests/test_device_line tests/test_device_app
+tests_test_device_line_SOURCES = tests/test_device_line.c device/line.c device/line.h
+tests_test_device_line_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_line_LDADD = $(SG_TEST_LIBS)
+tests_test_device_app_SOURCES = tests/test_device_app.c device/app.c device/app.h
+tests_test_device_app_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_app_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_device_line tests/test_device_app
