@@ -10,6 +10,12 @@
  * - recv() gets MSG_TRUNC, so it returns a message's real length even
  *   when the buffer (max_message + 1 bytes) is smaller: a longer message
  *   is recognised and refused whole, never cut.
+ * - recv() returns 0 for an empty message, for a client that shut down
+ *   its sending side, and for one that closed: poll(2) with timeout 0
+ *   tells them apart (POLLHUP: closed; POLLRDHUP: no more sending; else an
+ *   empty message). A half-closed client is no longer read; since its
+ *   POLLRDHUP stays raised, libuv cannot watch it for the close without
+ *   spinning, so a 1 s timer polls those clients instead.
  * - send() with MSG_DONTWAIT | MSG_NOSIGNAL: EAGAIN (the client's receive
  *   queue is full) queues the message in the daemon; EPIPE or any other
  *   error means the client is gone.
@@ -20,6 +26,7 @@
  * - The socket file is made by sockfile.c (stale files, permissions).
  */
 #include <errno.h>
+#include <poll.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +56,7 @@ struct client {
 	struct qmsg *head, *tail;
 	unsigned qlen;
 	int events;
+	bool eof; /* the client shut down its sending side */
 };
 
 static uint64_t now_ms(struct client_sock *cs)
@@ -114,7 +122,7 @@ static void client_watch(struct client *c)
 {
 	int ev = 0;
 
-	if (!c->cs->paused)
+	if (!c->cs->paused && !c->eof)
 		ev |= UV_READABLE;
 	if (c->head != NULL)
 		ev |= UV_WRITABLE;
@@ -170,6 +178,42 @@ static void pause_reading(struct client_sock *cs)
 		client_watch(c);
 }
 
+/* 2: the peer closed; 1: it only shut down its sending side; 0: neither. */
+static int hangup_state(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR))
+		return 2;
+	return (p.revents & POLLRDHUP) ? 1 : 0;
+}
+
+/* Drop the half-closed clients that have closed since. */
+static void on_hup_timer(uv_timer_t *t)
+{
+	struct client_sock *cs = t->data;
+	struct client *c, *next;
+	bool any = false;
+
+	if (cs == NULL)
+		return;
+	for (c = TAILQ_FIRST(&cs->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->eof)
+			continue;
+		if (hangup_state(c->fd) == 2) {
+			log_info("device %s: client %u disconnected", cs->name, c->id);
+			client_drop(c);
+		} else {
+			any = true;
+		}
+	}
+	if (!any)
+		uv_timer_stop(t);
+}
+
 /* Read messages from c while the sink has room; -1 if c is gone. */
 static int client_read(struct client *c)
 {
@@ -188,19 +232,32 @@ static int client_read(struct client *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return 0;
-		if (n <= 0) {
-			if (n == 0)
-				log_info("device %s: client %u disconnected", cs->name, c->id);
-			else
-				log_info("device %s: client %u gone: %s", cs->name, c->id,
-					 strerror(errno));
+		if (n < 0) {
+			log_info("device %s: client %u gone: %s", cs->name, c->id, strerror(errno));
 			client_drop(c);
 			return -1;
 		}
-		if ((size_t)n > cs->max_message) {
-			cs->st.oversize++;
-			if (cs->sink.oversize != NULL)
-				cs->sink.oversize(cs->arg, (size_t)n, now_ms(cs));
+		if (n == 0) {
+			int st = hangup_state(c->fd);
+
+			if (st == 2) {
+				log_info("device %s: client %u disconnected", cs->name, c->id);
+				client_drop(c);
+				return -1;
+			}
+			if (st == 1) {
+				log_debug("device %s: client %u stopped sending", cs->name, c->id);
+				c->eof = true;
+				client_watch(c);
+				if (!uv_is_active((uv_handle_t *)cs->hup_timer))
+					uv_timer_start(cs->hup_timer, on_hup_timer, 1000, 1000);
+				return 0;
+			}
+		}
+		if (n == 0 || (size_t)n > cs->max_message) {
+			cs->st.bad_length++;
+			if (cs->sink.refused != NULL)
+				cs->sink.refused(cs->arg, (size_t)n, now_ms(cs));
 			continue;
 		}
 		if (cs->sink.send(cs->arg, cs->buf, (size_t)n, now_ms(cs)) != 0) {
@@ -302,7 +359,8 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	if (cs == NULL || (cs->name = strdup(p->name)) == NULL ||
 	    (cs->path = strdup(p->path)) == NULL ||
 	    (cs->buf = malloc(p->max_message + 1)) == NULL ||
-	    (cs->lpoll = calloc(1, sizeof(*cs->lpoll))) == NULL) {
+	    (cs->lpoll = calloc(1, sizeof(*cs->lpoll))) == NULL ||
+	    (cs->hup_timer = calloc(1, sizeof(*cs->hup_timer))) == NULL) {
 		log_err("device %s: out of memory", p->name);
 		goto fail;
 	}
@@ -331,10 +389,13 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	}
 	cs->lpoll->data = cs;
 	uv_poll_start(cs->lpoll, UV_READABLE, on_listen);
+	uv_timer_init(loop, cs->hup_timer);
+	cs->hup_timer->data = cs;
 	log_info("device %s: socket %s (mode %04o)", p->name, p->path, p->mode);
 	return cs;
 fail:
 	if (cs != NULL) {
+		free(cs->hup_timer);
 		free(cs->lpoll);
 		free(cs->buf);
 		free(cs->path);
@@ -344,7 +405,7 @@ fail:
 	return NULL;
 }
 
-static void listen_closed(uv_handle_t *h)
+static void listen_closed(uv_handle_t *h) /* and the timer */
 {
 	free(h);
 }
@@ -359,6 +420,8 @@ void client_sock_free(struct client_sock *cs)
 		client_drop(c);
 	cs->lpoll->data = NULL;
 	uv_close((uv_handle_t *)cs->lpoll, listen_closed);
+	cs->hup_timer->data = NULL;
+	uv_close((uv_handle_t *)cs->hup_timer, listen_closed);
 	close(cs->fd);
 	sockfile_remove(cs->path, &cs->file);
 	free(cs->buf);

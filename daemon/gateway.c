@@ -130,7 +130,7 @@ static int sink_send(void *arg, const unsigned char *msg, size_t len, uint64_t n
 	return link_send(arg, msg, len, now) == 0 ? 0 : -1;
 }
 
-static void sink_oversize(void *arg, size_t len, uint64_t now)
+static void sink_refused(void *arg, size_t len, uint64_t now)
 {
 	link_refuse(arg, len, now);
 }
@@ -147,7 +147,7 @@ static void sink_connected(void *arg, uint64_t now)
 	link_pump(arg, now); /* messages held for want of a client go now */
 }
 
-static const struct client_sink dev_sink = { sink_can_send, sink_send, sink_oversize,
+static const struct client_sink dev_sink = { sink_can_send, sink_send, sink_refused,
 					     sink_lost, sink_connected };
 
 static void dev_socket(struct gateway *gw, struct gw_dev *gd)

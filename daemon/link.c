@@ -275,6 +275,8 @@ void link_update_counters(struct link *l)
 
 /* ---- the seam ---------------------------------------------------------------- */
 
+static void report(struct link *l, uint64_t now);
+
 void link_input(struct link *l, const struct sg_frame *f, uint64_t now)
 {
 	l->frames_in++;
@@ -321,6 +323,7 @@ int link_turn(struct link *l, bool data, unsigned char *out, size_t cap, size_t 
 	l->turns++;
 	/* the bus asks again only if the engine still has something */
 	l->status = sg_conn_status(&l->conn);
+	report(l, now); /* a CLOSE just sent ended the session */
 	l->pending = (l->status & SG_CONN_WANT_WRITE) != 0;
 	if (l->line != NULL)
 		bus_set_pending(&l->line->bus, &l->bd, l->pending);
@@ -362,7 +365,7 @@ static void deliver(struct link *l, uint64_t now, uint64_t *next)
 	if (l->cs != NULL && client_sock_count(l->cs) > 0) {
 		while (sg_conn_recv(&l->conn, l->rxmsg, l->rxmsg_cap, &n) == 0) {
 			if (n == 0)
-				l->drops.rx_empty++;
+				l->drops.empty++;
 			else if (n > l->max_message)
 				l->drops.rx_oversize++;
 			else
@@ -500,6 +503,14 @@ bool link_can_send(const struct link *l)
 
 void link_refuse(struct link *l, size_t len, uint64_t now)
 {
+	if (len == 0) {
+		l->drops.empty++;
+		log_rate(&l->rl_oversize, now, LOG_WARNING,
+			 "device %s: dropped an empty client message (SOCK_SEQPACKET readers "
+			 "take it for the end of the connection)",
+			 l->name);
+		return;
+	}
 	l->drops.oversize++;
 	log_rate(&l->rl_oversize, now, LOG_WARNING,
 		 "device %s: refused a client message of %zu bytes (at most %zu)", l->name, len,

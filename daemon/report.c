@@ -83,7 +83,7 @@ static void dev_info(struct gw_dev *gd, struct dev_info *d)
 	d->drops[i++] = (struct drop){ "expired_rx", l->drops.rx_expired };
 	d->drops[i++] = (struct drop){ "rx_queue_full", l->n.rx_queue_full };
 	d->drops[i++] = (struct drop){ "rx_oversize", l->drops.rx_oversize };
-	d->drops[i++] = (struct drop){ "rx_empty", l->drops.rx_empty };
+	d->drops[i++] = (struct drop){ "empty", l->drops.empty };
 	d->drops[i++] = (struct drop){ "slow_client", l->drops.slow_client };
 	/* records the record layer refused */
 	d->drops[i++] = (struct drop){ "no_session", l->n.records_no_session };

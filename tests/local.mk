@@ -364,3 +364,13 @@ tests_test_device_app_SOURCES = tests/test_device_app.c device/app.c device/app.
 tests_test_device_app_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_device_app_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_device_line tests/test_device_app
+
+# ---- the gateway end to end (serguardd + serguard-device on socat ptys) ----
+# sg-sock: a device-socket client; json-get: strict JSON check and lookup
+check_PROGRAMS += tests/sg-sock tests/json-get
+tests_sg_sock_SOURCES = tests/sg-sock.c
+tests_sg_sock_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_json_get_SOURCES = tests/json-get.c $(SG_TEST_JSON_SOURCES)
+tests_json_get_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+dist_noinst_SCRIPTS += tests/test-gateway.sh
+TESTS += tests/test-gateway.sh

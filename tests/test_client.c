@@ -64,7 +64,7 @@ static int s_send(void *arg, const unsigned char *msg, size_t len, uint64_t now)
 	return 0;
 }
 
-static void s_oversize(void *arg, size_t len, uint64_t now)
+static void s_refused(void *arg, size_t len, uint64_t now)
 {
 	(void)arg;
 	(void)now;
@@ -85,7 +85,7 @@ static void s_connected(void *arg, uint64_t now)
 	sink.connected++;
 }
 
-static const struct client_sink SINK = { s_can_send, s_send, s_oversize, s_lost,
+static const struct client_sink SINK = { s_can_send, s_send, s_refused, s_lost,
 					 s_connected };
 
 static const char *logged(void)
@@ -231,7 +231,7 @@ START_TEST(boundaries_kept_both_ways)
 	run_for(20);
 	ck_assert_uint_eq(sink.oversize, 1);
 	ck_assert_uint_eq(sink.oversize_len, MAXMSG + 1);
-	ck_assert_uint_eq(cs->st.oversize, 1);
+	ck_assert_uint_eq(cs->st.bad_length, 1);
 	ck_assert_uint_eq(sink.got, 4);
 	ck_assert_uint_eq(sink.first[3], 'd');
 	ck_assert_uint_eq(client_sock_count(cs), 1);
@@ -451,21 +451,41 @@ START_TEST(socket_file)
 }
 END_TEST
 
-START_TEST(empty_write_ends_the_connection)
+START_TEST(empty_messages_and_half_close)
 {
 	struct client_sock *cs = open_sock(4, 0660);
+	unsigned char tag;
 	int fd;
 
 	ck_assert_ptr_nonnull(cs);
 	sink.room = 10;
 	fd = cli();
 	run_for(20);
-	/* recv(2) cannot tell an empty SOCK_SEQPACKET message from the end */
+	/* an empty message is refused (a reader would take it for the end);
+	 * the client stays */
 	ck_assert_int_eq(send(fd, "", 0, MSG_NOSIGNAL), 0);
+	cli_send(fd, 'n', 3);
 	run_for(20);
-	ck_assert_uint_eq(client_sock_count(cs), 0);
-	ck_assert_uint_eq(sink.got, 0);
+	ck_assert_uint_eq(client_sock_count(cs), 1);
+	ck_assert_uint_eq(sink.oversize, 1);
+	ck_assert_uint_eq(sink.oversize_len, 0);
+	ck_assert_uint_eq(sink.got, 1);
+	ck_assert_uint_eq(sink.first[0], 'n');
+	/* done sending, still reading (what socat does at the end of its
+	 * input) */
+	cli_send(fd, 'l', 4);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	run_for(30);
+	ck_assert_uint_eq(sink.got, 2);
+	ck_assert_uint_eq(client_sock_count(cs), 1);
+	deliver(cs, 'r', 6);
+	ck_assert_int_eq(cli_recv(fd, &tag), 6);
+	ck_assert_uint_eq(tag, 'r');
+	/* then it closes: noticed within a second */
 	close(fd);
+	run_for(1300);
+	ck_assert_uint_eq(client_sock_count(cs), 0);
+	ck_assert_ptr_nonnull(strstr(logged(), "device dev: client 1 disconnected\n"));
 	client_sock_free(cs);
 }
 END_TEST
@@ -485,7 +505,7 @@ int main(void)
 	tcase_add_test(tc, slow_client_disconnected);
 	tcase_add_test(tc, max_clients_refused);
 	tcase_add_test(tc, socket_file);
-	tcase_add_test(tc, empty_write_ends_the_connection);
+	tcase_add_test(tc, empty_messages_and_half_close);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
