@@ -2,6 +2,7 @@
  * sg-sock: a local client of a serguardd device socket, for shell tests.
  *
  *   sg-sock [-t MS] [-r N] [-s SIZE]... [-q] SOCKET [MESSAGE...]
+ *   sg-sock -l [-t MS] ADDRESS
  *
  * Connects to SOCKET (AF_UNIX, SOCK_SEQPACKET), sends each MESSAGE as one
  * message (then one message of SIZE bytes 'x' per -s), then receives
@@ -13,11 +14,17 @@
  *
  * Exit 0 when N messages came, 1 when fewer did (or on an error), 2 for a
  * usage error. The boundaries are the socket's: one recv() one message.
+ *
+ * With -l it is a fake $NOTIFY_SOCKET instead: it binds a datagram socket
+ * at ADDRESS (a path, or "@name" in the abstract namespace) and prints
+ * each datagram on a line of its own (a newline inside as "\n") until
+ * MS milliseconds pass without one or it is killed; exit 0.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +34,55 @@
 
 #define MAXSIZE 65536
 
+static int listen_dgram(const char *addr, long timeout)
+{
+	static char buf[4096];
+	struct sockaddr_un sa;
+	socklen_t len;
+	size_t n = strlen(addr);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (fd < 0 || n >= sizeof(sa.sun_path))
+		return 1;
+	memcpy(sa.sun_path, addr, n);
+	if (addr[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (addr[0] != '@'));
+	if (bind(fd, (struct sockaddr *)&sa, len) != 0) {
+		fprintf(stderr, "sg-sock: bind %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r = poll(&p, 1, (int)timeout), i;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			break;
+		for (i = 0; i < r; i++)
+			if (buf[i] == '\n')
+				fputs("\\n", stdout);
+			else
+				putchar(buf[i]);
+		putchar('\n');
+		fflush(stdout);
+	}
+	close(fd);
+	if (addr[0] != '@')
+		unlink(addr);
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: sg-sock [-t MS] [-r N] [-s SIZE]... [-q] SOCKET [MESSAGE...]\n");
+	fprintf(stderr, "usage: sg-sock [-t MS] [-r N] [-s SIZE]... [-q] SOCKET [MESSAGE...]\n"
+			"       sg-sock -l [-t MS] ADDRESS\n");
 	exit(2);
 }
 
@@ -39,11 +92,14 @@ int main(int argc, char **argv)
 	long timeout = 10000, want = -1, got = 0, sent = 0;
 	long sizes[16];
 	int nsizes = 0, c, fd, i;
-	bool quiet = false;
+	bool quiet = false, listen = false;
 	struct sockaddr_un sa;
 
-	while ((c = getopt(argc, argv, "t:r:s:q")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:s:ql")) != -1) {
 		switch (c) {
+		case 'l':
+			listen = true;
+			break;
 		case 't':
 			timeout = atol(optarg);
 			break;
@@ -64,6 +120,8 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage();
+	if (listen)
+		return listen_dgram(argv[optind], timeout);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(argv[optind]) >= sizeof(sa.sun_path))
