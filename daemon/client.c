@@ -56,7 +56,8 @@ struct client {
 	struct qmsg *head, *tail;
 	unsigned qlen;
 	int events;
-	bool eof; /* the client shut down its sending side */
+	bool eof;  /* the client shut down its sending side */
+	bool gone; /* it cannot receive any more (closed): only reading is left */
 };
 
 static uint64_t now_ms(struct client_sock *cs)
@@ -104,6 +105,38 @@ static void client_closed(uv_handle_t *h)
 	free(c);
 }
 
+/* Free the messages queued for c (it closed: they are not lost, it left). */
+static void client_unqueue(struct client *c)
+{
+	struct qmsg *m;
+
+	while ((m = c->head) != NULL) {
+		c->head = m->next;
+		free(m);
+	}
+	c->tail = NULL;
+	c->qlen = 0;
+}
+
+static void client_watch(struct client *c);
+static void client_drop(struct client *c);
+
+/* Sending to c failed: it closed. What it sent before still has to be
+ * read, so it is dropped only once its end is read (or right away if it
+ * had stopped sending). Returns -1 if it was dropped. */
+static int client_gone(struct client *c, int err)
+{
+	c->gone = true;
+	client_unqueue(c);
+	if (c->eof) {
+		log_info("device %s: client %u gone: %s", c->cs->name, c->id, strerror(err));
+		client_drop(c);
+		return -1;
+	}
+	client_watch(c);
+	return 0;
+}
+
 /* Stop serving c; n messages it had queued are reported lost. */
 static void client_drop(struct client *c)
 {
@@ -124,7 +157,7 @@ static void client_watch(struct client *c)
 
 	if (!c->cs->paused && !c->eof)
 		ev |= UV_READABLE;
-	if (c->head != NULL)
+	if (c->head != NULL && !c->gone)
 		ev |= UV_WRITABLE;
 	if (ev == c->events)
 		return;
@@ -148,11 +181,8 @@ static int client_flush(struct client *c)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
 			break;
-		if (r < 0) {
-			log_info("device %s: client %u gone: %s", cs->name, c->id, strerror(errno));
-			client_drop(c);
-			return -1;
-		}
+		if (r < 0)
+			return client_gone(c, errno);
 		cs->st.msgs_out++;
 		cs->st.bytes_out += m->len;
 		c->head = m->next;
@@ -218,7 +248,7 @@ static void on_hup_timer(uv_timer_t *t)
 static int client_read(struct client *c)
 {
 	struct client_sock *cs = c->cs;
-	int i;
+	int i, r;
 
 	for (i = 0; i < READS_PER_EVENT; i++) {
 		ssize_t n;
@@ -260,13 +290,16 @@ static int client_read(struct client *c)
 				cs->sink.refused(cs->arg, (size_t)n, now_ms(cs));
 			continue;
 		}
-		if (cs->sink.send(cs->arg, cs->buf, (size_t)n, now_ms(cs)) != 0) {
-			if (cs->sink.lost != NULL)
-				cs->sink.lost(cs->arg, 1);
-			continue;
+		r = cs->sink.send(cs->arg, cs->buf, (size_t)n, now_ms(cs));
+		if (r == 0) {
+			cs->st.msgs_in++;
+			cs->st.bytes_in += (uint64_t)n;
+		} else if (cs->sink.lost != NULL) {
+			cs->sink.lost(cs->arg, 1);
 		}
-		cs->st.msgs_in++;
-		cs->st.bytes_in += (uint64_t)n;
+		/* the sink may have delivered to us, and found us too slow */
+		if (c->cs == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -443,6 +476,8 @@ void client_sock_deliver(struct client_sock *cs, const unsigned char *msg, size_
 		struct qmsg *m;
 
 		next = TAILQ_NEXT(c, entry);
+		if (c->gone)
+			continue;
 		if (c->head == NULL) {
 			ssize_t r;
 
@@ -455,9 +490,7 @@ void client_sock_deliver(struct client_sock *cs, const unsigned char *msg, size_
 				continue;
 			}
 			if (errno != EAGAIN && errno != ENOBUFS) {
-				log_info("device %s: client %u gone: %s", cs->name, c->id,
-					 strerror(errno));
-				client_drop(c);
+				client_gone(c, errno);
 				continue;
 			}
 		}

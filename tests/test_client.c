@@ -43,6 +43,7 @@ static struct {
 	size_t oversize_len;
 	uint64_t lost;
 	unsigned connected;
+	struct client_sock *echo_to; /* deliver each message taken back here */
 } sink;
 
 static bool s_can_send(void *arg)
@@ -61,6 +62,8 @@ static int s_send(void *arg, const unsigned char *msg, size_t len, uint64_t now)
 	sink.len[sink.got] = len;
 	sink.first[sink.got] = msg[0];
 	sink.got++;
+	if (sink.echo_to != NULL)
+		client_sock_deliver(sink.echo_to, msg, len);
 	return 0;
 }
 
@@ -490,6 +493,32 @@ START_TEST(empty_messages_and_half_close)
 }
 END_TEST
 
+START_TEST(closed_client_messages_still_taken)
+{
+	struct client_sock *cs = open_sock(4, 0660);
+	int fd;
+
+	ck_assert_ptr_nonnull(cs);
+	sink.room = 10;
+	sink.echo_to = cs; /* the device answers at once, to a client that left */
+	fd = cli();
+	run_for(20);
+	cli_send(fd, '1', 5);
+	cli_send(fd, '2', 6);
+	cli_send(fd, '3', 7);
+	close(fd);
+	run_for(50);
+	/* everything it sent before closing was taken, although answering it
+	 * failed in between */
+	ck_assert_uint_eq(sink.got, 3);
+	ck_assert_uint_eq(sink.first[2], '3');
+	ck_assert_uint_eq(client_sock_count(cs), 0);
+	ck_assert_uint_eq(sink.lost, 0);
+	sink.echo_to = NULL;
+	client_sock_free(cs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -506,6 +535,7 @@ int main(void)
 	tcase_add_test(tc, max_clients_refused);
 	tcase_add_test(tc, socket_file);
 	tcase_add_test(tc, empty_messages_and_half_close);
+	tcase_add_test(tc, closed_client_messages_still_taken);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
