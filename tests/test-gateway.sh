@@ -81,7 +81,10 @@ fail() {
 ms() { date +%s%3N; }
 
 # count FILE TEXT: lines of FILE containing TEXT
-count() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
+count() {
+	c=$(grep -cF -- "$2" "$1" 2>/dev/null)
+	echo "${c:-0}"
+}
 
 # wait_for FILE COUNT TEXT [SECONDS]: until FILE has COUNT lines with TEXT
 wait_for() {

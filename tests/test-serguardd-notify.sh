@@ -38,7 +38,10 @@ fail() {
 	exit 1
 }
 
-count() { grep -cxF -- "$2" "$1" 2>/dev/null || true; }
+count() {
+	c=$(grep -cxF -- "$2" "$1" 2>/dev/null)
+	echo "${c:-0}"
+}
 
 # wait_for FILE COUNT LINE: until FILE has COUNT lines equal to LINE
 wait_for() {
