@@ -10,6 +10,12 @@
  * - recv() gets MSG_TRUNC, so it returns a message's real length even
  *   when the buffer (max_message + 1 bytes) is smaller: a longer message
  *   is recognised and refused whole, never cut.
+ * - recv() returns 0 for an empty message, for a client that shut down
+ *   its sending side, and for one that closed: poll(2) with timeout 0
+ *   tells them apart (POLLHUP: closed; POLLRDHUP: no more sending; else an
+ *   empty message). A half-closed client is no longer read; since its
+ *   POLLRDHUP stays raised, libuv cannot watch it for the close without
+ *   spinning, so a 1 s timer polls those clients instead.
  * - send() with MSG_DONTWAIT | MSG_NOSIGNAL: EAGAIN (the client's receive
  *   queue is full) queues the message in the daemon; EPIPE or any other
  *   error means the client is gone.
@@ -17,21 +23,19 @@
  *   close callback, and its descriptor closed there, after libuv stopped
  *   watching it; the close callback does not touch the client_sock, which
  *   may be freed before it runs.
- * - The socket file is created under umask 0177 (mode 0600, owner only),
- *   then chown'ed to the group and chmod'ed to the configured mode, so it
- *   is never more open than configured, not even for an instant.
+ * - The socket file is made by sockfile.c (stale files, permissions).
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon/client.h"
+#include "daemon/sockfile.h"
 
 #define READS_PER_EVENT 32 /* then let the other descriptors have a go */
 
@@ -52,6 +56,8 @@ struct client {
 	struct qmsg *head, *tail;
 	unsigned qlen;
 	int events;
+	bool eof;  /* the client shut down its sending side */
+	bool gone; /* it cannot receive any more (closed): only reading is left */
 };
 
 static uint64_t now_ms(struct client_sock *cs)
@@ -82,116 +88,6 @@ int client_group(const char *name, gid_t *gid)
 	return 0;
 }
 
-/* ---- the socket file ------------------------------------------------------------ */
-
-/* Create the missing directories above path (0755). */
-static int make_parents(const char *path)
-{
-	char d[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	if (strlen(path) >= sizeof(d))
-		return -1;
-	strcpy(d, path);
-	for (p = d + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(d, 0755) != 0 && errno != EEXIST) {
-			log_err("%s: cannot create the directory: %s", d, strerror(errno));
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-/* A file at path: 0 when there is none (any more), -1 (logged) when it
- * must be left alone. */
-static int clear_stale(const char *name, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r, e;
-
-	if (lstat(sa->sun_path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_err("device %s: %s exists and is not a socket; not replacing it", name,
-			sa->sun_path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	if (r == 0 || e == EAGAIN || e == EPROTOTYPE) {
-		log_err("device %s: %s is in use by another process; not replacing it", name,
-			sa->sun_path);
-		return -1;
-	}
-	if (e != ECONNREFUSED && e != ENOENT) {
-		log_err("device %s: %s: cannot tell whether it is in use: %s", name, sa->sun_path,
-			strerror(e));
-		return -1;
-	}
-	if (unlink(sa->sun_path) != 0 && errno != ENOENT) {
-		log_err("device %s: cannot remove the stale socket %s: %s", name, sa->sun_path,
-			strerror(errno));
-		return -1;
-	}
-	log_info("device %s: replaced the stale socket %s", name, sa->sun_path);
-	return 0;
-}
-
-static int bind_listen(struct client_sock *cs, const struct client_sock_params *p)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	mode_t old;
-	int fd, r;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(p->path) >= sizeof(sa.sun_path)) {
-		log_err("device %s: socket path too long: %s", p->name, p->path);
-		return -1;
-	}
-	strcpy(sa.sun_path, p->path);
-	if (make_parents(p->path) != 0 || clear_stale(p->name, &sa) != 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		log_err("device %s: socket: %s", p->name, strerror(errno));
-		return -1;
-	}
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r != 0) {
-		log_err("device %s: cannot bind %s: %s", p->name, p->path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if ((p->gid != (gid_t)-1 && chown(p->path, (uid_t)-1, p->gid) != 0) ||
-	    chmod(p->path, (mode_t)p->mode) != 0 || lstat(p->path, &st) != 0) {
-		log_err("device %s: cannot set the group or mode of %s: %s", p->name, p->path,
-			strerror(errno));
-		unlink(p->path);
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 16) != 0) {
-		log_err("device %s: listen on %s: %s", p->name, p->path, strerror(errno));
-		unlink(p->path);
-		close(fd);
-		return -1;
-	}
-	cs->fd = fd;
-	cs->dev = st.st_dev;
-	cs->ino = st.st_ino;
-	return 0;
-}
-
 /* ---- clients ----------------------------------------------------------------------- */
 
 static void on_client(uv_poll_t *h, int status, int events);
@@ -209,6 +105,38 @@ static void client_closed(uv_handle_t *h)
 	free(c);
 }
 
+/* Free the messages queued for c (it closed: they are not lost, it left). */
+static void client_unqueue(struct client *c)
+{
+	struct qmsg *m;
+
+	while ((m = c->head) != NULL) {
+		c->head = m->next;
+		free(m);
+	}
+	c->tail = NULL;
+	c->qlen = 0;
+}
+
+static void client_watch(struct client *c);
+static void client_drop(struct client *c);
+
+/* Sending to c failed: it closed. What it sent before still has to be
+ * read, so it is dropped only once its end is read (or right away if it
+ * had stopped sending). Returns -1 if it was dropped. */
+static int client_gone(struct client *c, int err)
+{
+	c->gone = true;
+	client_unqueue(c);
+	if (c->eof) {
+		log_info("device %s: client %u gone: %s", c->cs->name, c->id, strerror(err));
+		client_drop(c);
+		return -1;
+	}
+	client_watch(c);
+	return 0;
+}
+
 /* Stop serving c; n messages it had queued are reported lost. */
 static void client_drop(struct client *c)
 {
@@ -219,6 +147,7 @@ static void client_drop(struct client *c)
 	if (c->qlen > 0 && cs->sink.lost != NULL)
 		cs->sink.lost(cs->arg, c->qlen);
 	c->cs = NULL;
+	shutdown(c->fd, SHUT_RDWR); /* the client sees the end now */
 	uv_close((uv_handle_t *)&c->poll, client_closed);
 }
 
@@ -226,9 +155,9 @@ static void client_watch(struct client *c)
 {
 	int ev = 0;
 
-	if (!c->cs->paused)
+	if (!c->cs->paused && !c->eof)
 		ev |= UV_READABLE;
-	if (c->head != NULL)
+	if (c->head != NULL && !c->gone)
 		ev |= UV_WRITABLE;
 	if (ev == c->events)
 		return;
@@ -252,11 +181,8 @@ static int client_flush(struct client *c)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS))
 			break;
-		if (r < 0) {
-			log_info("device %s: client %u gone: %s", cs->name, c->id, strerror(errno));
-			client_drop(c);
-			return -1;
-		}
+		if (r < 0)
+			return client_gone(c, errno);
 		cs->st.msgs_out++;
 		cs->st.bytes_out += m->len;
 		c->head = m->next;
@@ -282,11 +208,47 @@ static void pause_reading(struct client_sock *cs)
 		client_watch(c);
 }
 
+/* 2: the peer closed; 1: it only shut down its sending side; 0: neither. */
+static int hangup_state(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR))
+		return 2;
+	return (p.revents & POLLRDHUP) ? 1 : 0;
+}
+
+/* Drop the half-closed clients that have closed since. */
+static void on_hup_timer(uv_timer_t *t)
+{
+	struct client_sock *cs = t->data;
+	struct client *c, *next;
+	bool any = false;
+
+	if (cs == NULL)
+		return;
+	for (c = TAILQ_FIRST(&cs->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->eof)
+			continue;
+		if (hangup_state(c->fd) == 2) {
+			log_info("device %s: client %u disconnected", cs->name, c->id);
+			client_drop(c);
+		} else {
+			any = true;
+		}
+	}
+	if (!any)
+		uv_timer_stop(t);
+}
+
 /* Read messages from c while the sink has room; -1 if c is gone. */
 static int client_read(struct client *c)
 {
 	struct client_sock *cs = c->cs;
-	int i;
+	int i, r;
 
 	for (i = 0; i < READS_PER_EVENT; i++) {
 		ssize_t n;
@@ -300,28 +262,44 @@ static int client_read(struct client *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return 0;
-		if (n <= 0) {
-			if (n == 0)
-				log_info("device %s: client %u disconnected", cs->name, c->id);
-			else
-				log_info("device %s: client %u gone: %s", cs->name, c->id,
-					 strerror(errno));
+		if (n < 0) {
+			log_info("device %s: client %u gone: %s", cs->name, c->id, strerror(errno));
 			client_drop(c);
 			return -1;
 		}
-		if ((size_t)n > cs->max_message) {
-			cs->st.oversize++;
-			if (cs->sink.oversize != NULL)
-				cs->sink.oversize(cs->arg, (size_t)n, now_ms(cs));
+		if (n == 0) {
+			int st = hangup_state(c->fd);
+
+			if (st == 2) {
+				log_info("device %s: client %u disconnected", cs->name, c->id);
+				client_drop(c);
+				return -1;
+			}
+			if (st == 1) {
+				log_debug("device %s: client %u stopped sending", cs->name, c->id);
+				c->eof = true;
+				client_watch(c);
+				if (!uv_is_active((uv_handle_t *)cs->hup_timer))
+					uv_timer_start(cs->hup_timer, on_hup_timer, 1000, 1000);
+				return 0;
+			}
+		}
+		if (n == 0 || (size_t)n > cs->max_message) {
+			cs->st.bad_length++;
+			if (cs->sink.refused != NULL)
+				cs->sink.refused(cs->arg, (size_t)n, now_ms(cs));
 			continue;
 		}
-		if (cs->sink.send(cs->arg, cs->buf, (size_t)n, now_ms(cs)) != 0) {
-			if (cs->sink.lost != NULL)
-				cs->sink.lost(cs->arg, 1);
-			continue;
+		r = cs->sink.send(cs->arg, cs->buf, (size_t)n, now_ms(cs));
+		if (r == 0) {
+			cs->st.msgs_in++;
+			cs->st.bytes_in += (uint64_t)n;
+		} else if (cs->sink.lost != NULL) {
+			cs->sink.lost(cs->arg, 1);
 		}
-		cs->st.msgs_in++;
-		cs->st.bytes_in += (uint64_t)n;
+		/* the sink may have delivered to us, and found us too slow */
+		if (c->cs == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -414,7 +392,8 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	if (cs == NULL || (cs->name = strdup(p->name)) == NULL ||
 	    (cs->path = strdup(p->path)) == NULL ||
 	    (cs->buf = malloc(p->max_message + 1)) == NULL ||
-	    (cs->lpoll = calloc(1, sizeof(*cs->lpoll))) == NULL) {
+	    (cs->lpoll = calloc(1, sizeof(*cs->lpoll))) == NULL ||
+	    (cs->hup_timer = calloc(1, sizeof(*cs->hup_timer))) == NULL) {
 		log_err("device %s: out of memory", p->name);
 		goto fail;
 	}
@@ -426,7 +405,14 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	cs->max_clients = p->max_clients;
 	cs->queue_max = p->queue_max;
 	TAILQ_INIT(&cs->clients);
-	if (bind_listen(cs, p) != 0)
+	{
+		char what[64];
+
+		snprintf(what, sizeof(what), "device %s", p->name);
+		cs->fd = sockfile_listen(what, p->path, SOCK_SEQPACKET, p->mode, p->gid, 16,
+					 &cs->file);
+	}
+	if (cs->fd < 0)
 		goto fail;
 	if (uv_poll_init(loop, cs->lpoll, cs->fd) != 0) {
 		log_err("device %s: cannot watch %s", p->name, p->path);
@@ -436,10 +422,13 @@ struct client_sock *client_sock_new(uv_loop_t *loop, const struct client_sock_pa
 	}
 	cs->lpoll->data = cs;
 	uv_poll_start(cs->lpoll, UV_READABLE, on_listen);
+	uv_timer_init(loop, cs->hup_timer);
+	cs->hup_timer->data = cs;
 	log_info("device %s: socket %s (mode %04o)", p->name, p->path, p->mode);
 	return cs;
 fail:
 	if (cs != NULL) {
+		free(cs->hup_timer);
 		free(cs->lpoll);
 		free(cs->buf);
 		free(cs->path);
@@ -449,7 +438,7 @@ fail:
 	return NULL;
 }
 
-static void listen_closed(uv_handle_t *h)
+static void listen_closed(uv_handle_t *h) /* and the timer */
 {
 	free(h);
 }
@@ -457,7 +446,6 @@ static void listen_closed(uv_handle_t *h)
 void client_sock_free(struct client_sock *cs)
 {
 	struct client *c;
-	struct stat st;
 
 	if (cs == NULL)
 		return;
@@ -465,9 +453,10 @@ void client_sock_free(struct client_sock *cs)
 		client_drop(c);
 	cs->lpoll->data = NULL;
 	uv_close((uv_handle_t *)cs->lpoll, listen_closed);
+	cs->hup_timer->data = NULL;
+	uv_close((uv_handle_t *)cs->hup_timer, listen_closed);
 	close(cs->fd);
-	if (lstat(cs->path, &st) == 0 && st.st_dev == cs->dev && st.st_ino == cs->ino)
-		unlink(cs->path);
+	sockfile_remove(cs->path, &cs->file);
 	free(cs->buf);
 	free(cs->path);
 	free(cs->name);
@@ -487,6 +476,8 @@ void client_sock_deliver(struct client_sock *cs, const unsigned char *msg, size_
 		struct qmsg *m;
 
 		next = TAILQ_NEXT(c, entry);
+		if (c->gone)
+			continue;
 		if (c->head == NULL) {
 			ssize_t r;
 
@@ -499,9 +490,7 @@ void client_sock_deliver(struct client_sock *cs, const unsigned char *msg, size_
 				continue;
 			}
 			if (errno != EAGAIN && errno != ENOBUFS) {
-				log_info("device %s: client %u gone: %s", cs->name, c->id,
-					 strerror(errno));
-				client_drop(c);
+				client_gone(c, errno);
 				continue;
 			}
 		}

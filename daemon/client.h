@@ -23,10 +23,14 @@
  *   socket buffers and the clients' writes block (or fail with EAGAIN):
  *   backpressure, nothing dropped, no memory grows.
  * - A message longer than max_message is refused: dropped, counted and
- *   logged; the client stays connected.
- * - A zero-length read is the end of the connection (recv(2) cannot tell
- *   an empty SOCK_SEQPACKET message from it), so empty messages are not
- *   carried in either direction.
+ *   logged; the client stays connected. So is an empty message: a client
+ *   reading one would take it for the end of the connection (recv(2)
+ *   returns 0 for both), so empty messages are carried in neither
+ *   direction.
+ * - A client may shut down its sending side (shutdown(SHUT_WR), as
+ *   `socat` does at the end of its input) and keep reading: it stays
+ *   connected, receiving, until it closes. A closed client is noticed at
+ *   once while the daemon reads from it, otherwise within a second.
  * - The socket file: its directory is created if missing (0755), a stale
  *   socket file left by a dead daemon is replaced, while a live socket
  *   (another daemon answers), or a file that is not a socket, is left
@@ -46,6 +50,7 @@
 #include <uv.h>
 
 #include "daemon/log.h"
+#include "daemon/sockfile.h"
 
 /* Where the messages of the clients go. Called from the socket's
  * callbacks with the loop's current time. */
@@ -56,9 +61,10 @@ struct client_sink {
 	 * other value refused (counted as lost; can_send() said yes, so this
 	 * is not expected). */
 	int (*send)(void *arg, const unsigned char *msg, size_t len, uint64_t now);
-	/* Counts, for the device's drop counters: a message longer than
-	 * max_message refused; n messages lost with a slow client. */
-	void (*oversize)(void *arg, size_t len, uint64_t now);
+	/* Counts, for the device's drop counters: a message refused for its
+	 * length (0, or longer than max_message); n messages lost with a slow
+	 * client. */
+	void (*refused)(void *arg, size_t len, uint64_t now);
 	void (*lost)(void *arg, uint64_t n);
 	/* A client connected (messages held for want of a client may go). */
 	void (*connected)(void *arg, uint64_t now);
@@ -80,7 +86,7 @@ struct client_sock_stats {
 	uint64_t slow;	      /* clients disconnected for not reading */
 	uint64_t msgs_in, bytes_in;   /* from clients, taken by the sink */
 	uint64_t msgs_out, bytes_out; /* to clients (each copy counts) */
-	uint64_t oversize;    /* messages refused for their length */
+	uint64_t bad_length;  /* messages refused for their length (0 or too long) */
 	uint64_t pauses;      /* times reading stopped for backpressure */
 };
 
@@ -92,8 +98,8 @@ struct client_sock {
 	uv_loop_t *loop;
 	int fd;
 	uv_poll_t *lpoll;
-	dev_t dev;
-	ino_t ino;
+	uv_timer_t *hup_timer; /* watches the clients that stopped sending */
+	struct sockfile file;
 	struct client_sink sink;
 	void *arg;
 	size_t max_message;

@@ -173,7 +173,7 @@ static const struct cfg_opt cfg_opts[] = {
 	  "3600", NULL, "s", 0 },
 	{ S_DEVICE, "session_lifetime_seconds", T_UINT, D(session_lifetime_seconds), 60,
 	  31536000, NULL, "86400", NULL, "s", 0 },
-	{ S_DEVICE, "max_record_age_ms", T_UINT, D(max_record_age_ms), 10, 3600000, NULL,
+	{ S_DEVICE, "max_record_age_ms", T_UINT, D(max_record_age_ms), 0, 3600000, NULL,
 	  "5000", NULL, "ms", 0 },
 };
 

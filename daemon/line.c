@@ -270,6 +270,10 @@ int line_add(struct line *ln, struct link *l)
 	}
 	ln->links[l->bd.addr] = l;
 	l->line = ln;
+	/* bus_add() forgot what the link told it before: say it again */
+	bus_set_pending(&ln->bus, &l->bd, l->pending);
+	if (l->hs_busy)
+		bus_set_handshake(&ln->bus, &l->bd, true, line_now(ln));
 	line_kick(ln);
 	return 0;
 }

@@ -8,7 +8,7 @@
  *   session_lifetime_seconds -> lifetime_ms; key_update_records and
  *   _seconds -> the record layer's soft limits (records capped at the
  *   AEAD limit of the tag); max_record_age_ms -> record freshness (on,
- *   with that maximum age: devices must have it on too, see
+ *   with that maximum age, unless 0: devices must agree, see
  *   doc/PROTOCOL.md 3.8); queue_max_age_ms -> tx_max_age_ms;
  *   handshake_timeout_ms -> hs_busy_ms. EDHOC: method 0, suite 2, the
  *   gateway's X.509 certificate sent whole (x5chain) unless
@@ -110,7 +110,7 @@ struct link *link_new(const struct cfg_device *cf, const struct cfg_global *g,
 	l->max_age_ms = g->queue_max_age_ms;
 
 	mp = cf->port->max_frame;
-	oh = SG_RECORD_OVERHEAD(8u, true);
+	oh = SG_RECORD_OVERHEAD(8u, cf->max_record_age_ms > 0);
 	msg_max = mp - oh; /* one record in one frame (max_frame >= 32) */
 	l->max_message = g->max_message < msg_max ? g->max_message : msg_max;
 
@@ -142,8 +142,9 @@ struct link *link_new(const struct cfg_device *cf, const struct cfg_global *g,
 						? cf->key_update_records
 						: k.record.limit_records;
 	k.record.update_after_ms = (uint64_t)cf->key_update_seconds * 1000u;
-	k.record.freshness = true;
-	k.record.max_age_ms = cf->max_record_age_ms;
+	k.record.freshness = cf->max_record_age_ms > 0;
+	if (k.record.freshness)
+		k.record.max_age_ms = cf->max_record_age_ms;
 	k.hs_busy_ms = cf->port->handshake_timeout_ms;
 	k.lifetime_ms = (uint64_t)cf->session_lifetime_seconds * 1000u;
 	k.tx_max_age_ms = g->queue_max_age_ms;
@@ -274,9 +275,13 @@ void link_update_counters(struct link *l)
 
 /* ---- the seam ---------------------------------------------------------------- */
 
+static void report(struct link *l, uint64_t now);
+
 void link_input(struct link *l, const struct sg_frame *f, uint64_t now)
 {
 	l->frames_in++;
+	if (f->kind == SG_FRAME_RECORD)
+		l->records_in++;
 	if (sg_conn_frame_push(&l->conn, f, now) != 0)
 		l->frames_dropped++;
 	link_pump(l, now);
@@ -300,6 +305,10 @@ int link_turn(struct link *l, bool data, unsigned char *out, size_t cap, size_t 
 		memcpy(out, p, n);
 		sg_conn_wire_ack(&l->conn, n);
 		*len = n;
+		/* The kind, without decoding: 0x00, then the first COBS code byte;
+		 * addr and ctrl follow it directly unless ctrl is 0 (a POLL). */
+		if (n >= 4 && out[1] >= 3 && (out[3] & SG_FRAME_KIND_MASK) == SG_FRAME_RECORD)
+			l->records_out++;
 	} else if (l->line != NULL && l->line->bus.mode == BUS_RS485) {
 		if (sg_frame_encode(out, cap, len, l->bd.addr,
 				    SG_FRAME_FROM_GATEWAY | SG_FRAME_POLL, NULL, 0) != 0)
@@ -314,6 +323,7 @@ int link_turn(struct link *l, bool data, unsigned char *out, size_t cap, size_t 
 	l->turns++;
 	/* the bus asks again only if the engine still has something */
 	l->status = sg_conn_status(&l->conn);
+	report(l, now); /* a CLOSE just sent ended the session */
 	l->pending = (l->status & SG_CONN_WANT_WRITE) != 0;
 	if (l->line != NULL)
 		bus_set_pending(&l->line->bus, &l->bd, l->pending);
@@ -355,7 +365,7 @@ static void deliver(struct link *l, uint64_t now, uint64_t *next)
 	if (l->cs != NULL && client_sock_count(l->cs) > 0) {
 		while (sg_conn_recv(&l->conn, l->rxmsg, l->rxmsg_cap, &n) == 0) {
 			if (n == 0)
-				l->drops.rx_empty++;
+				l->drops.empty++;
 			else if (n > l->max_message)
 				l->drops.rx_oversize++;
 			else
@@ -491,15 +501,28 @@ bool link_can_send(const struct link *l)
 	       l->conn.txq.count < l->queue_max;
 }
 
+void link_refuse(struct link *l, size_t len, uint64_t now)
+{
+	if (len == 0) {
+		l->drops.empty++;
+		log_rate(&l->rl_oversize, now, LOG_WARNING,
+			 "device %s: dropped an empty client message (SOCK_SEQPACKET readers "
+			 "take it for the end of the connection)",
+			 l->name);
+		return;
+	}
+	l->drops.oversize++;
+	log_rate(&l->rl_oversize, now, LOG_WARNING,
+		 "device %s: refused a client message of %zu bytes (at most %zu)", l->name, len,
+		 l->max_message);
+}
+
 int link_send(struct link *l, const unsigned char *msg, size_t len, uint64_t now)
 {
 	int r;
 
 	if (len > l->max_message) {
-		l->drops.oversize++;
-		log_rate(&l->rl_oversize, now, LOG_WARNING,
-			 "device %s: refused a client message of %zu bytes (at most %zu)", l->name,
-			 len, l->max_message);
+		link_refuse(l, len, now);
 		return -2;
 	}
 	if (!link_can_send(l))

@@ -49,13 +49,14 @@ struct client_sock;
 struct link_drops {
 	/* client -> device */
 	uint64_t oversize;	/* longer than the device's message limit: refused */
+	uint64_t empty;		/* zero-length, either way: SOCK_SEQPACKET readers
+				 * cannot tell it from the end of the connection */
 	uint64_t tx_expired;	/* waited longer than queue_max_age_ms for the session */
 	uint64_t discarded;	/* still queued when the device was stopped */
 	/* device -> client */
 	uint64_t rx_expired;	/* waited longer than queue_max_age_ms for a client */
-	uint64_t rx_full;	/* arrived while the receive queue was full (no client) */
 	uint64_t rx_oversize;	/* longer than max_message */
-	uint64_t rx_empty;	/* zero-length: SOCK_SEQPACKET cannot carry it */
+
 	uint64_t slow_client;	/* lost with a client disconnected for not reading */
 };
 
@@ -80,6 +81,8 @@ struct link {
 	uint64_t frames_in;	     /* frames from the device */
 	uint64_t frames_dropped;     /* ... that the engine refused (wrong address) */
 	uint64_t turns;		     /* frames built for the bus */
+	uint64_t records_in;	     /* RECORD frames from the device (before checks) */
+	uint64_t records_out;	     /* RECORD frames sent */
 
 	struct sg_conn conn;
 	unsigned char *mem;	     /* every buffer of the engine, one allocation */
@@ -167,6 +170,9 @@ bool link_can_send(const struct link *l);
  * and wait for client_sock_resume()); -2 longer than l->max_message
  * (refused and counted as oversize). */
 int link_send(struct link *l, const unsigned char *msg, size_t len, uint64_t now);
+/* A client's message of len bytes was refused for its length (0, or
+ * longer than max_message): count and log it. */
+void link_refuse(struct link *l, size_t len, uint64_t now);
 /* Messages queued for the device, and received ones waiting for a client. */
 uint32_t link_tx_queued(const struct link *l);
 uint32_t link_rx_queued(const struct link *l);
