@@ -8,19 +8,15 @@
 
 SG_MCU_BUILD = $(abs_top_builddir)/mcu-build
 
-# the gateway end of a serial line, for the firmware test
-check_PROGRAMS += tests/sg-line-peer
-tests_sg_line_peer_SOURCES = tests/sg-line-peer.c tests/testenv.c tests/testenv.h
-tests_sg_line_peer_CFLAGS = $(AM_CFLAGS) $(SG_C11)
-tests_sg_line_peer_LDADD = $(SG_CORE_LIBS)
-
-check-mcu: tests/sg-line-peer$(EXEEXT) daemon/serguardd$(EXEEXT)
+# The firmware tests use tests/gw-peer (a scripted gateway), serguardd
+# and tests/sg-sock (a device-socket client).
+check-mcu: tests/gw-peer$(EXEEXT) daemon/serguardd$(EXEEXT) tests/sg-sock$(EXEEXT)
 	$(MAKE) -f $(abs_top_srcdir)/mcu/mcu.mk top_srcdir=$(abs_top_srcdir) \
 		B=$(SG_MCU_BUILD) check
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		SG_MCU_BUILD='$(SG_MCU_BUILD)' $(SHELL) $(abs_top_srcdir)/tests/test-mcu-line.sh
 	@rc=0; top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-		SG_MCU_BUILD='$(SG_MCU_BUILD)' SOCAT='$(SOCAT)' \
+		SG_MCU_BUILD='$(SG_MCU_BUILD)' \
 		$(SHELL) $(abs_top_srcdir)/tests/test-mcu-e2e.sh || rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "check-mcu: test-mcu-e2e.sh SKIPPED (reason above)"; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi

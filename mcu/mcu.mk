@@ -96,7 +96,7 @@ MBED_X509 := $(filter x509%,$(MBED_ALL))
 MBED_TLS := $(filter ssl_% debug.c net_sockets.c,$(MBED_ALL))
 MBED_CRYPTO := $(filter-out $(MBED_X509) $(MBED_TLS),$(MBED_ALL))
 
-all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf) \
+all: $(foreach c,$(CPUS),$(B)/$(c)/selftest.elf $(B)/$(c)/firmware.elf) $(B)/m4/firmware-bus.elf \
 	$(B)/m4-dtls/dtls.elf $(B)/m4-dtlscli/dtls-client.elf
 
 # mbedTLS archives of a variant: $(1) its directory, $(2) the CPU, $(3)
@@ -163,6 +163,18 @@ $(B)/$(1)/firmware.elf: $$(addprefix $(B)/$(1)/example/,$$(FW_OBJS)) \
 		-L$(B)/$(1) -lserguard -lmbedx509 -lmbedcrypto
 endef
 $(foreach c,$(CPUS),$(eval $(call cpu_rules,$(c))))
+
+# the firmware as an RS485 bus device (FW_BUS=1), for the bus test
+$(B)/m4/example-bus/main.o: $(EXAMPLE)/main.c
+	@mkdir -p $(@D)
+	$(XCC) $(m4_CFLAGS) -std=c99 $(SG_WARN) $(SG_CPPFLAGS) $(FW_DEFS) -DFW_BUS=1 -c $< -o $@
+$(B)/m4/firmware-bus.elf: $(B)/m4/example-bus/main.o \
+		$(addprefix $(B)/m4/example/,$(filter-out main.o,$(FW_OBJS))) \
+		$(B)/m4/libserguard.a $(B)/m4/libmbedx509.a $(B)/m4/libmbedcrypto.a \
+		$(EXAMPLE)/mps2-an386.ld $(EXAMPLE)/sections.ld
+	$(XCC) $(m4_CFLAGS) --specs=nano.specs --specs=nosys.specs $(LDFLAGS_COMMON) \
+		-T $(EXAMPLE)/mps2-an386.ld -Wl,-Map=$@.map -o $@ $(filter %.o,$^) \
+		-L$(B)/m4 -lserguard -lmbedx509 -lmbedcrypto
 
 # ---- the DTLS 1.2 comparison (mcu/dtls/dtls.c), Cortex-M4 ---------------------
 # m4-dtls: client and server in one image, run for the figures;
@@ -232,7 +244,8 @@ $(B)/%/sizes.txt: $(B)/%/firmware.elf $(B)/%/libserguard.a $(top_srcdir)/mcu/map
 		echo "archive $$a $$($(XSIZE) -t $(B)/$*/$$a.a | awk 'END { print $$1, $$2, $$3 }')"; \
 	   done; } >$@
 
-check: $(foreach c,$(CPUS),$(B)/$(c)/selftest.log $(B)/$(c)/sizes.txt) $(B)/m4-dtls/dtls.log
+check: $(foreach c,$(CPUS),$(B)/$(c)/selftest.log $(B)/$(c)/sizes.txt) $(B)/m4-dtls/dtls.log \
+		$(B)/m4/firmware-bus.elf
 	@sh $(top_srcdir)/mcu/report.sh $(B) $(CPUS) | tee $(B)/report.txt
 sizes: $(foreach c,$(CPUS),$(B)/$(c)/sizes.txt)
 	@for c in $(CPUS); do echo "== $$c"; cat $(B)/$$c/sizes.txt; done

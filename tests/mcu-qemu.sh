@@ -2,7 +2,8 @@
 # the reference firmware under qemu-system-arm with its UART0 on a pty.
 #
 # Needs: $tmp (a private directory), $SG_MCU_BUILD (the Cortex-M build,
-# <build>/mcu-build, made by `make check-mcu`). Sets $qemu_pid and $pty;
+# <build>/mcu-build, made by `make check-mcu`). Sets $firmware (the RS232
+# image), and mcu_start sets $qemu_pid and $pty;
 # the firmware's debug log (UART1) goes to $tmp/firmware.log. The caller's
 # clean-up kills $qemu_pid.
 
@@ -19,12 +20,14 @@ mcu_need() { # SCRIPT-NAME: exit 77 naming what is missing
 	fi
 }
 
-# Start QEMU; wait until it has named its pty.
+# mcu_start [IMAGE]: start QEMU with IMAGE (default the RS232 firmware,
+# m4/firmware.elf, under $SG_MCU_BUILD); wait until it has named its pty.
 mcu_start() {
 	: >"$tmp/qemu.out"
+	: >"$tmp/firmware.log"
 	"$qemu" -M mps2-an386 -nographic -monitor none \
 		-serial pty -serial "file:$tmp/firmware.log" \
-		-kernel "$firmware" >"$tmp/qemu.out" 2>&1 &
+		-kernel "${1:-$firmware}" >"$tmp/qemu.out" 2>&1 &
 	qemu_pid=$!
 	pty=
 	i=0

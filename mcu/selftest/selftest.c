@@ -13,6 +13,7 @@
  *      delivered under the new keys;
  *   5. the record layer alone: seal/open of 64 bytes, a key update and the
  *      first record of the new phase, a tampered record refused;
+ *   (records with freshness on, 5 s maximum age: the gateway's default)
  *   6. a new handshake while the session is live, with the device's wall
  *      clock set past the gateway certificate's notAfter: refused as
  *      expired (mbedTLS is built without a clock; validity comes from the
@@ -228,6 +229,10 @@ static void end_setup(struct end *e, const char *name, enum sg_conn_side side,
 	sg_record_config_default(&e->cfg.record, 8, 1,
 				 side == SG_CONN_GATEWAY ? SG_FRAME_FROM_GATEWAY
 							 : SG_FRAME_FROM_DEVICE);
+	/* records carry the sender's time and are refused when older than
+	 * 5 s: the gateway's default (max_record_age_ms) */
+	e->cfg.record.freshness = true;
+	e->cfg.record.max_age_ms = 5000;
 	/* phase 4: a key update falls due after this many records per key */
 	e->cfg.record.update_after_records = 24;
 }
@@ -494,12 +499,14 @@ static void phase_record_layer(void)
 	uint32_t seal, open, ku, ku_open;
 	int rc = 0;
 
-	printf("5. record layer alone (AES-CCM-8, 64 bytes)\n");
+	printf("5. record layer alone (AES-CCM-8, freshness on, 64 bytes)\n");
 	memset(s1, 0x11, sizeof(s1));
 	memset(s2, 0x22, sizeof(s2));
 	memset(pt, 0x5a, sizeof(pt));
 	sg_record_config_default(&ca, 8, 1, SG_FRAME_FROM_GATEWAY);
 	sg_record_config_default(&cb, 8, 1, SG_FRAME_FROM_DEVICE);
+	ca.freshness = cb.freshness = true;
+	ca.max_age_ms = cb.max_age_ms = 5000;
 	CHECK(sg_record_init(&a, &ca, s1, s2, now_ms) == 0, "record init a");
 	CHECK(sg_record_init(&b, &cb, s2, s1, now_ms) == 0, "record init b");
 	reset_costs();

@@ -4,19 +4,19 @@
  *
  * The engine (proto/include/serguard/conn.h) is driven exactly as its
  * header describes:
- *   UART RX interrupt -> ring buffer (uart.c)
+ *   UART RX interrupt -> ring buffer; ring buffer -> UART TX interrupt (uart.c)
  *   main loop: bytes from the ring -> sg_conn_wire_push()
- *              SG_CONN_WANT_WORK   -> sg_conn_work()
- *              sg_conn_wire_peek() -> UART -> sg_conn_wire_ack(bytes taken)
  *              deadline passed     -> sg_conn_tick()
  *              sg_conn_recv()      -> the application -> sg_conn_send()
+ *              sg_conn_wire_peek() -> UART -> sg_conn_wire_ack(bytes taken)
+ *              SG_CONN_WANT_WORK   -> sg_conn_work(), after the answer
+ *                                     (BUSY) is on its way
  *              nothing to do       -> sleep until the next interrupt
  *   time:      SysTick milliseconds (systick.c) as now_ms on every call
  *   wall clock: sg_conn_set_time() for certificate validity (below)
  *   randomness: rng.c (HMAC_DRBG; a real device feeds it its TRNG)
  *
- * The application: every message received is sent back unchanged, and a
- * short greeting goes out each time a session is established.
+ * The application: every message received is sent back unchanged.
  *
  * Build-time settings (-D):
  *   FW_BUS=1      an RS485 multidrop bus: answer each frame addressed to
@@ -27,6 +27,10 @@
  *                 gateway's "role = auto") or SG_CONN_START_DEVICE
  *   FW_ADDR       bus address, 1..254 (default 1)
  *   FW_BAUD       line speed (default 115200)
+ *   FW_MAX_RECORD_AGE_MS  records older than this are refused (the
+ *                 freshness check, doc/PROTOCOL.md 3.8; default 5000 like
+ *                 the gateway's max_record_age_ms; 0 turns it off, and
+ *                 then it must be off on the gateway too)
  *   FW_BUILD_UNIX the build's Unix time: the wall-clock floor (below)
  *
  * Memory, all static (doc/MCU.md has the measured figures): the engine
@@ -57,6 +61,9 @@
 #ifndef FW_BAUD
 #define FW_BAUD 115200u
 #endif
+#ifndef FW_MAX_RECORD_AGE_MS
+#define FW_MAX_RECORD_AGE_MS 5000u
+#endif
 #ifndef FW_BUILD_UNIX
 #error "FW_BUILD_UNIX: the build time (date +%s), the floor of the device's clock"
 #endif
@@ -73,8 +80,9 @@ extern const uint32_t fw_ca_crt_len, fw_dev_crt_len, fw_dev_key_len;
 #define PEER_CERT_MAX 600
 #define OWN_CERT_MAX 600
 /* Application messages: the longest one frame carries (sg_conn_max_message
- * for this payload and an 8-byte tag), this many queued each way. */
-#define APP_MSG_MAX (MAX_PAYLOAD - SG_RECORD_OVERHEAD(8, 0))
+ * for this payload, an 8-byte tag and the timestamp), this many queued
+ * each way. */
+#define APP_MSG_MAX (MAX_PAYLOAD - SG_RECORD_OVERHEAD(8, FW_MAX_RECORD_AGE_MS != 0))
 #define APP_QUEUE_LEN 4
 /* mbedTLS heap: the handshake needs ~5.4 KiB with the test PKI (payload
  * plus the allocator's 32-byte block headers; doc/MCU.md), the trust
@@ -100,6 +108,30 @@ static struct uart dbg;	 /* UART1: a debug log, transmit only */
 void UART0RX_Handler(void)
 {
 	uart_rx_isr(&line);
+}
+
+void UART0TX_Handler(void)
+{
+	uart_tx_isr(&line);
+}
+
+/* A fault: report where on the debug UART and stop (a product would
+ * store this for its next boot, and reset). */
+void HardFault_Handler(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint32_t *frame;
+	char pc[] = "hard fault, pc 00000000\r\n";
+	uint32_t v;
+	int i;
+
+	__asm volatile("mrs %0, msp" : "=r"(frame));
+	v = frame[6];
+	for (i = 0; i < 8; i++)
+		pc[15 + i] = hex[(v >> (28 - 4 * i)) & 0xFu];
+	uart_puts(&dbg, pc);
+	for (;;) {
+	}
 }
 
 /* mbedTLS's buffer allocator found its arena corrupted: a memory-safety
@@ -157,13 +189,6 @@ static void app_receive(const unsigned char *msg, size_t len, uint64_t now)
 	(void)sg_conn_send(&conn, msg, len, now);
 }
 
-static void app_session_up(uint64_t now)
-{
-	static const char hello[] = "hello from dev-a";
-
-	log_line("session up, peer ", sg_conn_peer(&conn)->id.subject_cn);
-	(void)sg_conn_send(&conn, hello, sizeof(hello) - 1, now);
-}
 
 /* ---- set-up ----------------------------------------------------------- */
 
@@ -198,6 +223,9 @@ static int engine_setup(uint64_t now)
 	cfg.edhoc.check_identity = check_gateway;
 	cfg.edhoc.rng = rng_bytes;
 	sg_record_config_default(&cfg.record, 8, FW_ADDR, SG_FRAME_FROM_DEVICE);
+	cfg.record.freshness = FW_MAX_RECORD_AGE_MS != 0;
+	if (FW_MAX_RECORD_AGE_MS != 0)
+		cfg.record.max_age_ms = FW_MAX_RECORD_AGE_MS;
 	/* Compute handshake steps in sg_conn_work(), after the engine has
 	 * answered BUSY: the gateway then waits instead of retransmitting. */
 	cfg.defer_work = true;
@@ -242,8 +270,8 @@ int main(void)
 	int rc;
 
 	systick_init();
-	uart_init(&dbg, BOARD_UART1_BASE, FW_BAUD, -1);
-	uart_init(&line, BOARD_UART0_BASE, FW_BAUD, BOARD_UART0_RX_IRQ);
+	uart_init(&dbg, BOARD_UART1_BASE, FW_BAUD, -1, -1);
+	uart_init(&line, BOARD_UART0_BASE, FW_BAUD, BOARD_UART0_RX_IRQ, BOARD_UART0_TX_IRQ);
 	mbedtls_memory_buffer_alloc_init(heap, sizeof(heap));
 	if (rng_init(fw_dev_crt, fw_dev_crt_len) != 0) {
 		log_line("fatal: ", "rng");
@@ -266,20 +294,11 @@ int main(void)
 		while ((n = uart_read(&line, in, sizeof(in))) > 0)
 			(void)sg_conn_wire_push(&conn, in, n, now);
 
-		/* 2. a handshake step (about a second of P-256 on a small
-		 * MCU; the engine has told the gateway it is BUSY) */
-		if (sg_conn_status(&conn) & SG_CONN_WANT_WORK) {
-			rc = sg_conn_work(&conn, now);
-			if (rc != 0)
-				log_line("handshake step failed: ", sg_strerror(rc));
-			now = systick_now_ms();
-		}
-
-		/* 3. timers */
+		/* 2. timers */
 		if (sg_conn_deadline(&conn) <= now)
 			sg_conn_tick(&conn, now);
 
-		/* 4. the application */
+		/* 3. the application */
 		sg_conn_get_stats(&conn, &stats);
 		if (stats.hs_failed != failed) {
 			failed = stats.hs_failed;
@@ -287,14 +306,14 @@ int main(void)
 		}
 		st = sg_conn_status(&conn);
 		if ((st & SG_CONN_ESTABLISHED) && !up)
-			app_session_up(now);
+			log_line("session up, peer ", sg_conn_peer(&conn)->id.subject_cn);
 		else if (!(st & SG_CONN_ESTABLISHED) && up)
 			log_line("session down", "");
 		up = (st & SG_CONN_ESTABLISHED) != 0;
 		while (sg_conn_recv(&conn, msg, sizeof(msg), &len) == 0)
 			app_receive(msg, len, now);
 
-		/* 5. bytes for the line, as many as the UART takes now */
+		/* 4. bytes for the line, as many as the transmit ring takes */
 		while ((n = sg_conn_wire_peek(&conn, &out, now)) > 0) {
 			size_t w = uart_write(&line, out, n);
 
@@ -303,16 +322,28 @@ int main(void)
 			sg_conn_wire_ack(&conn, w);
 		}
 
+		/* 5. a handshake step (about a second of P-256 on a small
+		 * MCU). The engine has answered BUSY in step 4, and the TX
+		 * interrupt sends it while we compute. */
+		if (sg_conn_status(&conn) & SG_CONN_WANT_WORK) {
+			rc = sg_conn_work(&conn, now);
+			if (rc != 0)
+				log_line("handshake step failed: ", sg_strerror(rc));
+			continue; /* its answer goes out at once */
+		}
+
 		/* the wall clock, once a second */
 		if (now - last_wall >= 1000) {
 			sg_conn_set_time(&conn, wall_clock(now));
 			last_wall = now;
 		}
 
-		/* 6. sleep until an interrupt (a byte, or the next
-		 * millisecond) unless there is work already */
+		/* 6. sleep until an interrupt (a byte, the next millisecond)
+		 * unless there is something to do already */
 		irq_disable();
-		if (!uart_readable(&line) && !(sg_conn_status(&conn) & SG_CONN_WANT_WORK))
+		st = sg_conn_status(&conn);
+		if (!uart_readable(&line) &&
+		    !((st & SG_CONN_WANT_WRITE) && uart_writable(&line)))
 			wait_for_interrupt();
 		irq_enable();
 	}

@@ -5,9 +5,11 @@
  * loop takes them with uart_read(). A byte arriving when the ring is full
  * is dropped and counted: the protocol's framing and retransmission
  * recover (a lost byte only costs the frame it was in).
- * Transmit: uart_write() puts as many bytes into the transmitter as it
- * takes right now and returns that number without waiting; the caller
- * keeps the rest (sg_conn_wire_peek/ack does exactly that).
+ * Transmit: uart_write() copies as many bytes as fit into a transmit
+ * ring and returns that number without waiting; the TX interrupt feeds
+ * the transmitter from the ring, so output keeps flowing while the main
+ * loop computes a handshake step. The caller keeps what did not fit
+ * (sg_conn_wire_peek/ack does exactly that).
  */
 #ifndef FW_UART_H
 #define FW_UART_H
@@ -25,24 +27,33 @@
 struct uart {
 	uint32_t base;
 	volatile unsigned char ring[UART_RING];
-	volatile uint32_t head; /* written by the interrupt */
+	volatile uint32_t head; /* written by the RX interrupt */
 	uint32_t tail;		/* written by the main loop */
 	volatile uint32_t dropped;
+	volatile unsigned char tx[UART_RING];
+	uint32_t tx_head;	   /* written by the main loop */
+	volatile uint32_t tx_tail; /* written by the TX interrupt (or the main
+				      loop with interrupts off) */
 };
 
-/* Set up the UART at base for baud (8N1). rx_irq >= 0 enables reception
- * through that interrupt; -1 leaves the UART transmit-only. */
-void uart_init(struct uart *u, uint32_t base, uint32_t baud, int rx_irq);
+/* Set up the UART at base for baud (8N1). rx_irq/tx_irq >= 0 enable
+ * interrupt-driven reception/transmission through those interrupts; -1
+ * leaves reception off, or transmission polled (uart_puts only). */
+void uart_init(struct uart *u, uint32_t base, uint32_t baud, int rx_irq, int tx_irq);
 /* Bytes received so far, at most cap; returns how many. */
 size_t uart_read(struct uart *u, unsigned char *buf, size_t cap);
 /* Whether uart_read() has something. */
 int uart_readable(const struct uart *u);
-/* Start sending up to len bytes; returns how many were taken (0 when the
- * transmitter is busy). */
+/* Queue up to len bytes for sending; returns how many were taken (0 when
+ * the transmit ring is full). Needs interrupt-driven transmission. */
 size_t uart_write(struct uart *u, const unsigned char *p, size_t len);
+/* Whether uart_write() would take a byte now. */
+int uart_writable(const struct uart *u);
 /* Send all of s, waiting for the transmitter (debug log only). */
 void uart_puts(struct uart *u, const char *s);
-/* The RX interrupt's work, called from the vector of the UART's RX IRQ. */
+/* The interrupts' work, called from the vectors of the UART's RX and TX
+ * interrupts. */
 void uart_rx_isr(struct uart *u);
+void uart_tx_isr(struct uart *u);
 
 #endif
