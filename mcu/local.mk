@@ -30,7 +30,7 @@ clean-mcu:
 EXTRA_DIST += mcu/README.md mcu/fetch-mbedtls.sh mcu/mbedtls_config.h mcu/mcu.mk \
 	mcu/mapsize.awk mcu/report.sh \
 	mcu/selftest/selftest.c mcu/selftest/measure.c mcu/selftest/measure.h \
-	mcu/selftest/fixtures.S mcu/selftest/mps2-an505.ld \
+	mcu/selftest/fixtures.S mcu/selftest/mps2-an505.ld mcu/dtls/dtls.c \
 	proto/examples/mps2-an386/README.md proto/examples/mps2-an386/board.h \
 	proto/examples/mps2-an386/credentials.S proto/examples/mps2-an386/main.c \
 	proto/examples/mps2-an386/mps2-an386.ld proto/examples/mps2-an386/sections.ld \
