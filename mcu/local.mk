@@ -35,7 +35,7 @@ EXTRA_DIST += mcu/README.md mcu/fetch-mbedtls.sh mcu/mbedtls_config.h mcu/mcu.mk
 	proto/examples/mps2-an386/credentials.S proto/examples/mps2-an386/main.c \
 	proto/examples/mps2-an386/mps2-an386.ld proto/examples/mps2-an386/sections.ld \
 	proto/examples/mps2-an386/rng.c proto/examples/mps2-an386/rng.h \
-	proto/examples/mps2-an386/startup.c proto/examples/mps2-an386/systick.c \
-	proto/examples/mps2-an386/systick.h proto/examples/mps2-an386/uart.c \
+	proto/examples/mps2-an386/startup.c proto/examples/mps2-an386/clock.c \
+	proto/examples/mps2-an386/clock.h proto/examples/mps2-an386/uart.c \
 	proto/examples/mps2-an386/uart.h \
 	tests/mcu-qemu.sh tests/test-mcu-line.sh tests/test-mcu-e2e.sh doc/MCU.md

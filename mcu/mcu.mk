@@ -50,7 +50,7 @@ FIXTURES = $(addprefix $(top_srcdir)/tests/pki/fixtures/,ca.crt.der ca.crl.der \
 
 # The reference firmware: its objects, credentials (the test PKI's device
 # dev-a) and settings (see the top of its main.c).
-FW_OBJS = startup.o main.o uart.o systick.o rng.o credentials.o
+FW_OBJS = startup.o main.o uart.o clock.o rng.o credentials.o
 FW_CA_CERT ?= $(top_srcdir)/tests/pki/fixtures/ca.crt.der
 FW_DEV_CERT ?= $(top_srcdir)/tests/pki/fixtures/dev-a.crt.der
 FW_DEV_KEY ?= $(top_srcdir)/tests/pki/fixtures/dev-a.key.raw

@@ -18,6 +18,8 @@
 #define BOARD_UART1_BASE 0x40005000u
 #define BOARD_UART0_RX_IRQ 0 /* external interrupt numbers */
 #define BOARD_UART0_TX_IRQ 1
+/* CMSDK APB timer 0: the clock's free-running counter */
+#define BOARD_TIMER0_BASE 0x40000000u
 
 /* Cortex-M system registers (ARMv7-M ARM, B3) */
 #define REG32(a) (*(volatile uint32_t *)(a))

@@ -12,7 +12,8 @@
  *              SG_CONN_WANT_WORK   -> sg_conn_work(), after the answer
  *                                     (BUSY) is on its way
  *              nothing to do       -> sleep until the next interrupt
- *   time:      SysTick milliseconds (systick.c) as now_ms on every call
+ *   time:      milliseconds from a free-running timer (clock.c) as now_ms on
+ *              every call; SysTick wakes the loop every millisecond
  *   wall clock: sg_conn_set_time() for certificate validity (below)
  *   randomness: rng.c (HMAC_DRBG; a real device feeds it its TRNG)
  *
@@ -45,8 +46,8 @@
 #include "serguard/conn.h"
 
 #include "board.h"
+#include "clock.h"
 #include "rng.h"
-#include "systick.h"
 #include "uart.h"
 
 #ifndef FW_BUS
@@ -269,7 +270,7 @@ int main(void)
 	unsigned st;
 	int rc;
 
-	systick_init();
+	clock_init();
 	uart_init(&dbg, BOARD_UART1_BASE, FW_BAUD, -1, -1);
 	uart_init(&line, BOARD_UART0_BASE, FW_BAUD, BOARD_UART0_RX_IRQ, BOARD_UART0_TX_IRQ);
 	mbedtls_memory_buffer_alloc_init(heap, sizeof(heap));
@@ -278,7 +279,7 @@ int main(void)
 		for (;;) {
 		}
 	}
-	now = systick_now_ms();
+	now = clock_now_ms();
 	rc = engine_setup(now);
 	if (rc != 0) {
 		log_line("fatal: engine set-up: ", sg_strerror(rc));
@@ -288,7 +289,7 @@ int main(void)
 	log_line("serguard device ready", "");
 
 	for (;;) {
-		now = systick_now_ms();
+		now = clock_now_ms();
 
 		/* 1. bytes from the line */
 		while ((n = uart_read(&line, in, sizeof(in))) > 0)

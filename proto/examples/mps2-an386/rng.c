@@ -9,8 +9,8 @@
  * - The personalization string names the device (the unique value), so
  *   two devices with the same entropy source state still differ.
  * - rng_entropy() is THE porting point. The emulator's version hashes
- *   what it has (the unique value, a call counter, the SysTick counter,
- *   the millisecond clock): deterministic, NOT entropy.
+ *   what it has (the unique value, a call counter, the hardware timer and
+ *   SysTick counters): deterministic, NOT entropy.
  */
 #include "rng.h"
 
@@ -22,7 +22,7 @@
 #include <mbedtls/sha256.h>
 
 #include "board.h"
-#include "systick.h"
+#include "clock.h"
 
 static mbedtls_hmac_drbg_context drbg;
 static unsigned char unique_hash[32];
@@ -45,8 +45,8 @@ static int rng_entropy(void *ctx, unsigned char *out, size_t len)
 	while (len > 0) {
 		/* EMULATOR ONLY: not entropy (see rng.h) */
 		v[0] = ++entropy_calls;
-		v[1] = SYST_CVR;
-		v[2] = (uint32_t)systick_now_ms();
+		v[1] = clock_cycles();
+		v[2] = SYST_CVR;
 		mbedtls_sha256_init(&h);
 		if (mbedtls_sha256_starts_ret(&h, 0) != 0 ||
 		    mbedtls_sha256_update_ret(&h, unique_hash, sizeof(unique_hash)) != 0 ||

@@ -8,7 +8,7 @@
  * semihosting (the self-test), and in a stop loop otherwise.
  *
  * Interrupts: every handler is a weak alias of Default_Handler, so a
- * driver defines the one it needs (SysTick_Handler in systick.c,
+ * driver defines the one it needs (SysTick_Handler in clock.c,
  * UART0RX_Handler in uart.c) and everything else stops in a visible
  * loop. The external interrupt numbers are those of the MPS2 AN385/AN386
  * FPGA images (QEMU's mps2-an386): UART0 RX = 0, UART0 TX = 1.
