@@ -355,6 +355,23 @@ bench-handshake: tests/bench_handshake$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' ./tests/bench_handshake$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench-handshake
 
+# a device's link (engine, identity policy, queues) against a device engine,
+# and the gateway's credential loading
+check_PROGRAMS += tests/test_link
+tests_test_link_SOURCES = tests/test_link.c tests/testenv.c tests/testenv.h
+tests_test_link_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_link_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_link_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_link
+
+# the device sockets: SOCK_SEQPACKET semantics, fan-out, backpressure
+check_PROGRAMS += tests/test_client
+tests_test_client_SOURCES = tests/test_client.c
+tests_test_client_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_client_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_client_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_client
+
 # ---- the emulated field device (device/) -----------------------------------
 # gw-peer: a minimal scripted gateway on sg_conn, the device's test peer
 check_PROGRAMS += tests/gw-peer
@@ -380,3 +397,16 @@ tests_test_device_app_SOURCES = tests/test_device_app.c device/app.c device/app.
 tests_test_device_app_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_device_app_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_device_line tests/test_device_app
+
+# ---- the gateway end to end (serguardd + serguard-device on socat ptys) ----
+# sg-sock: a device-socket client; json-get: strict JSON check and lookup
+check_PROGRAMS += tests/sg-sock tests/json-get
+tests_sg_sock_SOURCES = tests/sg-sock.c
+tests_sg_sock_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_json_get_SOURCES = tests/json-get.c $(SG_TEST_JSON_SOURCES)
+tests_json_get_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+dist_noinst_SCRIPTS += tests/test-gateway.sh
+TESTS += tests/test-gateway.sh
+# sd_notify against a fake NOTIFY_SOCKET
+dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
+TESTS += tests/test-serguardd-notify.sh
