@@ -204,6 +204,10 @@ static int engine_init(struct peer *p, struct gdev *d)
 	k.start = p->bus ? SG_CONN_START_GATEWAY : SG_CONN_START_EITHER;
 	k.addr = d->addr;
 	k.hs_rto_ms = p->rto_ms;
+	/* record freshness as serguardd and serguard-device default to it */
+	sg_record_config_default(&k.record, 8, d->addr, SG_FRAME_FROM_GATEWAY);
+	k.record.freshness = true;
+	k.record.max_age_ms = 5000;
 	k.edhoc.method = SG_EDHOC_METHOD_SIG;
 	k.edhoc.cred.type = SG_EDHOC_CRED_X509;
 	k.edhoc.cred.bytes = p->cred.cert;
