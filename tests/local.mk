@@ -98,3 +98,24 @@ BENCH_RUNS ?= 101
 bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
+
+# make install into a staging root, the unit's exposure, the sysusers.d
+# file, mandoc lint of the installed pages, make uninstall (needs the
+# built tree; runs a nested make that only installs)
+dist_noinst_SCRIPTS += tests/test-install.sh
+TESTS += tests/test-install.sh
+AM_TESTS_ENVIRONMENT += SYSTEMD_ANALYZE='$(SYSTEMD_ANALYZE)'; export SYSTEMD_ANALYZE; \
+	MAKE='$(MAKE)'; export MAKE;
+# The installation directories and what `all` builds, as shell
+# assignments, for that test.
+print-install-dirs:
+	@echo "prefix='$(prefix)'"
+	@echo "bindir='$(bindir)'"
+	@echo "sbindir='$(sbindir)'"
+	@echo "sysconfdir='$(sysconfdir)'"
+	@echo "docdir='$(docdir)'"
+	@echo "mandir='$(mandir)'"
+	@echo "systemdsystemunitdir='$(systemdsystemunitdir)'"
+	@echo "sysusersdir='$(sysusersdir)'"
+	@echo "products='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS) $(MANS) $(DATA)'"
+.PHONY: print-install-dirs
