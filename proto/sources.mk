@@ -2,8 +2,8 @@
 # Makefile.am (automake) and usable from a plain firmware Makefile:
 #   include serguard/proto/sources.mk
 #   SRCS += $(addprefix serguard/,$(SG_PROTO_SOURCES))
-# Paths are relative to the repository root. crypto_mbedtls.c is the only
-# file that includes mbedTLS headers.
+# Paths are relative to the repository root. crypto_mbedtls*.c are the only
+# files that include mbedTLS headers (crypto_mbedtls_x509.c: certificates).
 
 SG_PROTO_SOURCES = \
 	proto/src/cobs.c \
@@ -11,10 +11,12 @@ SG_PROTO_SOURCES = \
 	proto/src/err.c \
 	proto/src/flight.c \
 	proto/src/frame.c \
+	proto/src/msgq.c \
 	proto/src/util.c
 
 SG_PROTO_CRYPTO_SOURCES = \
-	proto/src/crypto_mbedtls.c
+	proto/src/crypto_mbedtls.c \
+	proto/src/crypto_mbedtls_x509.c
 
 SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/cert.h \
@@ -22,4 +24,5 @@ SG_PROTO_HEADER_FILES = \
 	proto/include/serguard/err.h \
 	proto/include/serguard/flight.h \
 	proto/include/serguard/frame.h \
+	proto/include/serguard/msgq.h \
 	proto/include/serguard/sg.h

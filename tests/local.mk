@@ -22,6 +22,12 @@ tests_test_util_SOURCES = tests/test_util.c
 tests_test_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_util_LDADD = $(SG_TEST_LIBS)
 
+tests_test_msgq_SOURCES = tests/test_msgq.c
+tests_test_msgq_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_msgq_LDADD = $(SG_TEST_LIBS)
+check_PROGRAMS += tests/test_msgq
+TESTS += tests/test_msgq
+
 tests_test_flight_SOURCES = tests/test_flight.c
 tests_test_flight_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_flight_LDADD = $(SG_TEST_LIBS)
@@ -34,11 +40,16 @@ TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
+tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cert_LDADD = $(SG_CORE_LIBS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzzers.sh tests/fuzz/corpus
 
 if FUZZING
@@ -52,6 +63,29 @@ fuzz-smoke: $(SG_FUZZ_TARGETS)
 fuzz: $(SG_FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh 600 $(SG_FUZZ_TARGETS)
 .PHONY: fuzz fuzz-smoke
+
+# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
+EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
+dist_noinst_SCRIPTS += tests/test-pki-script.sh
+TESTS += tests/test-pki-script.sh
+
+# X.509 validation and identity (reads tests/pki/fixtures/)
+check_PROGRAMS += tests/test_cert
+tests_test_cert_SOURCES = tests/test_cert.c
+tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cert_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cert
+
+# The operator's PKI tool, checked end to end; sg-cert-check runs the
+# core's validator on the certificates it issues.
+check_PROGRAMS += tests/sg-cert-check
+tests_sg_cert_check_SOURCES = tests/sg-cert-check.c
+tests_sg_cert_check_CFLAGS = $(SG_TEST_CFLAGS)
+tests_sg_cert_check_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
+TESTS += tests/test-serguard-pki.sh
+dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
+TESTS += tests/test-man-serguard-pki.sh
 
 # reader of `name = hex` vector files, shared by the vector-driven tests
 SG_TEST_VECTORFILE_SOURCES = tests/vectorfile.c tests/vectorfile.h
