@@ -63,9 +63,12 @@ fi
 # A new installed file must be added here: this list is what a package
 # ships. $sysconfdir/serguard/serguard.conf is installed only when absent.
 expected=$(sort <<EOF
+$sbindir/serguardd
+$bindir/serguard-pki
 $systemdsystemunitdir/serguard.service
 $sysusersdir/serguard.conf
 $docdir/PROTOCOL.md
+$mandir/man1/serguard-pki.1
 $mandir/man3/sg_frame.3
 $mandir/man7/serguard-protocol.7
 $mandir/man8/serguardctl.8
