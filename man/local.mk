@@ -6,11 +6,11 @@
 
 SG_MAN_GENERATED = man/serguardd.8 man/serguardctl.8 man/serguard-protocol.7
 nodist_man_MANS = $(SG_MAN_GENERATED)
-dist_man_MANS = man/sg_frame.3
+dist_man_MANS = man/sg_conn.3 man/sg_frame.3
 EXTRA_DIST += $(SG_MAN_GENERATED:=.in)
 CLEANFILES += $(SG_MAN_GENERATED)
 
-$(SG_MAN_GENERATED): Makefile
+$(SG_MAN_GENERATED): sg-subst.stamp
 	$(AM_V_GEN)$(MKDIR_P) man && \
 	$(SG_SUBST) $(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
 man/serguardd.8: $(srcdir)/man/serguardd.8.in
