@@ -11,8 +11,19 @@ SG_SUBST = sed \
 	-e 's|@docdir[@]|$(docdir)|g' \
 	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
 
+# The values SG_SUBST puts in, one line, rewritten only when one changes:
+# files generated with SG_SUBST depend on it, so `make prefix=/opt/sg` after
+# a build with another prefix regenerates them (and nothing else).
+SG_SUBST_VALUES = $(sbindir) $(bindir) $(sysconfdir) $(docdir) $(PACKAGE_VERSION)
+sg-subst.stamp: sg-force
+	@echo '$(SG_SUBST_VALUES)' >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+sg-force:
+.PHONY: sg-force
+CLEANFILES += sg-subst.stamp sg-subst.stamp.tmp
+
 nodist_systemdsystemunit_DATA = systemd/serguard.service
-systemd/serguard.service: $(srcdir)/systemd/serguard.service.in Makefile
+systemd/serguard.service: $(srcdir)/systemd/serguard.service.in sg-subst.stamp
 	$(AM_V_GEN)$(MKDIR_P) systemd && \
 	$(SG_SUBST) $(srcdir)/systemd/serguard.service.in >$@.tmp && mv $@.tmp $@
 CLEANFILES += systemd/serguard.service systemd/serguard.service.tmp

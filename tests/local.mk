@@ -140,7 +140,7 @@ dist_noinst_SCRIPTS += tests/test-install.sh
 TESTS += tests/test-install.sh
 AM_TESTS_ENVIRONMENT += SYSTEMD_ANALYZE='$(SYSTEMD_ANALYZE)'; export SYSTEMD_ANALYZE; \
 	MAKE='$(MAKE)'; export MAKE;
-# The installation directories and what `all` builds, as shell
+# The installation directories and what `all` compiles, as shell
 # assignments, for that test.
 print-install-dirs:
 	@echo "prefix='$(prefix)'"
@@ -151,5 +151,5 @@ print-install-dirs:
 	@echo "mandir='$(mandir)'"
 	@echo "systemdsystemunitdir='$(systemdsystemunitdir)'"
 	@echo "sysusersdir='$(sysusersdir)'"
-	@echo "products='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS) $(MANS) $(DATA)'"
+	@echo "compiled='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS)'"
 .PHONY: print-install-dirs

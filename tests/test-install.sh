@@ -1,21 +1,25 @@
 #!/bin/sh
 # `make install DESTDIR=<staging root>` from the build tree, then:
-#  1. the installed files are exactly the expected list below;
+#  1. the installed files are exactly the expected list below, and a
+#     second make install keeps an edited serguard.conf;
 #  2. the unit names the installed programs and no @var@ is left unfilled;
 #  3. systemd-analyze verify accepts the unit and
 #     systemd-analyze security --offline=yes gives an exposure of 1.5 or
 #     lower ("OK" or better); the figure is printed;
 #  4. systemd-sysusers accepts the sysusers.d file (dry run);
 #  5. mandoc -Tlint -W warning reports nothing on every installed page;
-#  6. make uninstall leaves no file behind.
+#  6. make uninstall keeps only the edited serguard.conf; after a fresh
+#     install, make uninstall leaves no file behind.
 # Steps 3-5 need systemd-analyze, systemd-sysusers and mandoc; without one
 # the rest still runs and the test ends in SKIP naming the tool.
 #
 # Parallel `make check`: the nested make only installs. The build is
 # complete before any test runs (check depends on all), and the nested make
-# is asked first (make -q on everything `all` builds) to confirm that it
-# has nothing to build, so it never writes into the build tree while other
-# tests run. It gets no
+# is asked first (make -q on every library, program and script) to confirm
+# that it has nothing to compile; the only files it may write in the build
+# tree are sg-subst.stamp and the unit and pages made from it with sed, and
+# then only if the directories differ from the build's, which no other
+# test reads. It gets no
 # jobserver (MAKEFLAGS is cleared) and installs into its own mktemp root.
 set -u
 
@@ -54,7 +58,7 @@ skip() {
 dirs=$(mk -s print-install-dirs) || { echo "FAIL: make print-install-dirs"; exit 99; }
 eval "$dirs"
 # shellcheck disable=SC2086
-if ! mk -q $products >/dev/null 2>&1; then
+if ! mk -q $compiled >/dev/null 2>&1; then
 	echo "FAIL: the build tree is not up to date: run make first"
 	exit 99
 fi
@@ -69,6 +73,7 @@ $systemdsystemunitdir/serguard.service
 $sysusersdir/serguard.conf
 $docdir/PROTOCOL.md
 $mandir/man1/serguard-pki.1
+$mandir/man3/sg_conn.3
 $mandir/man3/sg_frame.3
 $mandir/man7/serguard-protocol.7
 $mandir/man8/serguardctl.8
@@ -98,6 +103,28 @@ else
 	echo "installed $(printf '%s\n' "$got" | wc -l | tr -d ' ') files, as expected"
 fi
 
+# An operator's edit survives a second install (and the example in docdir
+# is still the shipped file).
+conf=$stage$sysconfdir/serguard/serguard.conf
+edit="; edited by test-install.sh"
+kept=""
+if [ -f "$conf" ]; then
+	echo "$edit" >>"$conf"
+	kept=$sysconfdir/serguard/serguard.conf
+	if ! mk DESTDIR="$stage" install >"$work/install2.log" 2>&1; then
+		cat "$work/install2.log"
+		bad "second make install DESTDIR=..."
+	elif [ "$(tail -n 1 "$conf")" != "$edit" ]; then
+		bad "a second make install overwrote $sysconfdir/serguard/serguard.conf"
+	elif [ "$(installed)" != "$expected" ]; then
+		bad "a second make install changed the installed files"
+	fi
+	if [ -n "${top_srcdir:-}" ] && ! cmp -s "$top_srcdir/conf/serguard.conf" \
+	    "$stage$docdir/examples/serguard.conf"; then
+		bad "$docdir/examples/serguard.conf is not the shipped conf/serguard.conf"
+	fi
+fi
+
 # ---- 2. the unit's paths ---------------------------------------------------
 unit=$stage$systemdsystemunitdir/serguard.service
 if [ -f "$unit" ]; then
@@ -121,11 +148,17 @@ done
 if [ -z "$SYSTEMD_ANALYZE" ]; then
 	skip systemd-analyze "the unit"
 elif [ -f "$unit" ]; then
-	# verify inside the staging root: unknown settings, and ExecStart= /
-	# ExecReload= programs that are not installed, are errors.
-	if ! "$SYSTEMD_ANALYZE" verify --root="$stage" --man=no --generators=no \
-	    --recursive-errors=no "$systemdsystemunitdir/serguard.service" \
-	    >"$work/verify" 2>&1 || [ -s "$work/verify" ]; then
+	# verify in a copy of the staging root, with the unit where systemd
+	# looks (the unit dir may be any path, e.g. under distcheck's prefix):
+	# unknown settings, and ExecStart=/ExecReload= programs that were not
+	# installed, are errors.
+	vroot=$work/verify-root
+	cp -R "$stage" "$vroot" && mkdir -p "$vroot/etc/systemd/system" &&
+	    cp "$unit" "$vroot/etc/systemd/system/serguard.service" ||
+	    { echo "FAIL: cannot set up $vroot"; exit 99; }
+	if ! "$SYSTEMD_ANALYZE" verify --root="$vroot" --man=no --generators=no \
+	    --recursive-errors=no serguard.service >"$work/verify" 2>&1 ||
+	    [ -s "$work/verify" ]; then
 		bad "systemd-analyze verify serguard.service:"
 		cat "$work/verify"
 	fi
@@ -188,14 +221,29 @@ else
 fi
 
 # ---- 6. uninstall ----------------------------------------------------------
-if ! mk DESTDIR="$stage" uninstall >"$work/uninstall.log" 2>&1; then
-	cat "$work/uninstall.log"
-	bad "make uninstall DESTDIR=..."
-fi
+uninstall() {
+	if ! mk DESTDIR="$stage" uninstall >"$work/uninstall.log" 2>&1; then
+		cat "$work/uninstall.log"
+		bad "make uninstall DESTDIR=..."
+	fi
+}
+uninstall
 left=$(installed)
-if [ -n "$left" ]; then
-	bad "make uninstall left files behind:"
+if [ "$left" != "$kept" ]; then
+	bad "after make uninstall, expected only the edited serguard.conf, found:"
 	printf '%s\n' "$left"
+fi
+rm -rf "$stage"
+if mk DESTDIR="$stage" install >"$work/install3.log" 2>&1; then
+	uninstall
+	left=$(installed)
+	if [ -n "$left" ]; then
+		bad "make uninstall left files behind:"
+		printf '%s\n' "$left"
+	fi
+else
+	cat "$work/install3.log"
+	bad "make install DESTDIR=... into an empty root"
 fi
 
 if [ $fail -ne 0 ]; then
