@@ -60,6 +60,7 @@ int bus_add(struct bus *b, struct bus_dev *d, uint64_t now)
 	d->fails = 0;
 	d->due = now;
 	d->hs_until = 0;
+	d->hs_tries = 0;
 	memset(&d->st, 0, sizeof(d->st));
 	b->dev[b->ndev++] = d;
 	return 0;
@@ -110,6 +111,7 @@ void bus_set_handshake(struct bus *b, struct bus_dev *d, bool busy, uint64_t now
 {
 	d->hs_busy = busy;
 	d->hs_until = busy ? add_ms(now, b->par.handshake_timeout_ms) : 0;
+	d->hs_tries = 0;
 }
 
 static bool is_due(const struct bus_dev *d, uint64_t now)
@@ -143,6 +145,10 @@ static void on_timeout(struct bus *b, uint64_t now, struct bus_action *a)
 		retry = b->par.poll_interval_ms > b->par.response_timeout_ms
 				? b->par.poll_interval_ms
 				: b->par.response_timeout_ms;
+		/* a silent device costs the bus a response timeout per poll:
+		 * back off, x1, x2, x4, then x8 */
+		retry <<= d->hs_tries < 3 ? d->hs_tries : 3;
+		d->hs_tries++;
 		d->due = add_ms(now, retry);
 		a->event = BUS_EV_EXCUSED;
 		return;

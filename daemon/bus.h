@@ -22,9 +22,11 @@
  *     down interval. Any reply brings it back up.
  *   - While the session says a device is busy with a handshake step
  *     (bus_set_handshake(), about a second of ECC on a small MCU), its
- *     silence is excused for handshake_timeout_ms: it is re-polled every
- *     max(poll_interval, response_timeout), its timeouts do not count,
- *     and the round robin serves the others meanwhile. When the
+ *     silence is excused for handshake_timeout_ms: its timeouts do not
+ *     count, it is re-polled after max(poll_interval, response_timeout),
+ *     then twice, four and eight times that (each silent poll costs the
+ *     bus a response timeout), and the round robin serves the others
+ *     meanwhile. When the
  *     handshake timeout passes without a reply the timeout counts
  *     (BUS_EV_HS_TIMEOUT) and the excuse ends.
  *   - While reply bytes keep arriving (bus_rx()), the wait is extended,
@@ -79,6 +81,7 @@ struct bus_dev {
 	unsigned fails;	   /* consecutive counted timeouts */
 	uint64_t due;	   /* next poll due */
 	uint64_t hs_until; /* while hs_busy: silence excused until */
+	unsigned hs_tries; /* excused timeouts in this handshake step */
 	struct bus_dev_stats st;
 };
 

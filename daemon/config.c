@@ -197,24 +197,22 @@ struct parse {
 
 /* ---- error list ---------------------------------------------------------- */
 
-static void add_error(struct config *cf, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void add_verror(struct config *cf, bool force, unsigned line, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 4, 0)));
 
-static void add_error(struct config *cf, unsigned line, const char *fmt, ...)
+static void add_verror(struct config *cf, bool force, unsigned line, const char *fmt,
+		       va_list ap)
 {
 	char body[512], *msg;
 	struct cfg_error *e;
 	size_t i;
-	va_list ap;
 	int r;
 
-	if (cf->nerrors >= CFG_ERRORS_MAX) {
+	if (cf->nerrors >= CFG_ERRORS_MAX && !force) {
 		cf->errors_truncated = true;
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
 	if (line > 0)
 		r = asprintf(&msg, "%s:%u: %s", cf->file, line, body);
 	else
@@ -239,6 +237,31 @@ static void add_error(struct config *cf, unsigned line, const char *fmt, ...)
 	e[i].line = line;
 	e[i].msg = msg;
 	cf->nerrors++;
+}
+
+static void add_error(struct config *cf, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct config *cf, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_verror(cf, false, line, fmt, ap);
+	va_end(ap);
+}
+
+/* The last word on a truncated list, past the limit. */
+static void add_final_error(struct config *cf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_final_error(struct config *cf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_verror(cf, true, 0, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -302,9 +325,11 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* The same test inih uses (isspace in the C locale), so that the reader
+ * and inih agree on where a name, a value or a comment starts. */
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t';
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
 static int hexval(char c)
@@ -743,7 +768,7 @@ static void header_line(struct parse *ps, const char *s, size_t len, char *out, 
 	}
 	memcpy(inner, s, n);
 	inner[n] = '\0';
-	tn = strcspn(inner, " \t");
+	tn = strcspn(inner, " \t\v\f\r");
 	if (tn >= sizeof(type)) {
 		add_error(ps->cf, ps->lineno,
 			  "unknown section [%.40s] (allowed: [global], [port NAME], [device NAME])",
@@ -868,11 +893,10 @@ static int on_option(void *user, const char *section, const char *name, const ch
 			  ps->desc, *seen);
 		return 1;
 	}
-	if (set_value(o, ps->obj, value, why, sizeof(why)) != 0) {
-		add_error(ps->cf, ps->lineno, "%s: %s", name, why);
-		return 1;
-	}
+	/* an invalid value still counts as set: no "missing" error follows */
 	*seen = ps->lineno;
+	if (set_value(o, ps->obj, value, why, sizeof(why)) != 0)
+		add_error(ps->cf, ps->lineno, "%s: %s", name, why);
 	return 1;
 }
 
@@ -1067,7 +1091,8 @@ static void finalize(struct config *cf)
 		p->ndevices++;
 	}
 	if (cf->errors_truncated)
-		add_error(cf, 0, "too many errors; only the first %u are shown", CFG_ERRORS_MAX);
+		add_final_error(cf, "too many errors; only the first %u are shown",
+				CFG_ERRORS_MAX);
 }
 
 /* ---- public ------------------------------------------------------------------------ */

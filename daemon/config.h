@@ -14,7 +14,9 @@
  * starts), so --check-config gives the same answer on any machine.
  *
  * Ownership: every string and section belongs to the struct config and
- * lives until config_free().
+ * lives until config_free(). A struct config holds list heads that point
+ * into it: never copy one by value; keep it where it was parsed (the
+ * daemon allocates it and swaps pointers on reload).
  */
 #ifndef SERGUARDD_CONFIG_H
 #define SERGUARDD_CONFIG_H

@@ -28,3 +28,6 @@ daemon_serguardd_SOURCES = daemon/main.c
 daemon_serguardd_CPPFLAGS = $(SG_DAEMON_CPPFLAGS)
 daemon_serguardd_CFLAGS = $(SG_DAEMON_CFLAGS)
 daemon_serguardd_LDADD = daemon/libserguardd.a $(SG_CORE_LIBS) $(SG_DAEMON_LIBS)
+
+man5_MANS = man/serguard.conf.5
+EXTRA_DIST += $(man5_MANS)

@@ -58,7 +58,7 @@ struct gw_link {
 
 static struct {
 	uv_loop_t loop;
-	struct config cf;
+	struct config *cf; /* the running configuration (heap: list heads move badly) */
 	const char *path;
 	int verbose;
 	uv_signal_t sig_hup, sig_term, sig_int;
@@ -247,7 +247,7 @@ static void gw_link_stop(struct gw_link *gl)
 
 static void reload(void)
 {
-	struct config nc;
+	struct config *nc;
 	struct cfg_port *np;
 	struct cfg_device *nd;
 	struct gw_port *gp, *gpn;
@@ -256,24 +256,31 @@ static void reload(void)
 	unsigned d_add = 0, d_del = 0, d_chg = 0, d_same = 0;
 
 	log_notice("reloading %s", gw.path);
-	if (config_load(&nc, gw.path) != 0) {
-		print_errors(&nc);
+	nc = malloc(sizeof(*nc));
+	if (nc == NULL) {
+		log_err("reload failed: out of memory");
+		return;
+	}
+	if (config_load(nc, gw.path) != 0) {
+		print_errors(nc);
 		log_err("reload failed (%zu errors); the running configuration is unchanged",
-			nc.nerrors);
-		config_free(&nc);
+			nc->nerrors);
+		config_free(nc);
+		free(nc);
 		return;
 	}
-	if (keyfile_check(nc.global.key) != 0) {
+	if (keyfile_check(nc->global.key) != 0) {
 		log_err("reload failed; the running configuration is unchanged");
-		config_free(&nc);
+		config_free(nc);
+		free(nc);
 		return;
 	}
-	if (!config_global_same(&gw.cf.global, &nc.global))
+	if (!config_global_same(&gw.cf->global, &nc->global))
 		log_info("global settings changed");
 
 	/* ports: compare by name */
 	TAILQ_FOREACH_SAFE(gp, &gw.ports, entry, gpn) {
-		np = config_port(&nc, gp->port->name);
+		np = config_port(nc, gp->port->name);
 		if (np != NULL && np->ndevices > 0 && config_port_same(gp->cf, np)) {
 			gp->cf = np;
 			p_same++;
@@ -288,17 +295,17 @@ static void reload(void)
 								  : "changed; reopening");
 		gw_port_stop(gp);
 	}
-	TAILQ_FOREACH(np, &nc.ports, entry) {
+	TAILQ_FOREACH(np, &nc->ports, entry) {
 		if (gw_port_find(np->name) != NULL)
 			continue;
-		if (config_port(&gw.cf, np->name) == NULL)
+		if (config_port(gw.cf, np->name) == NULL)
 			p_add++;
 		gw_port_start(np);
 	}
 
 	/* devices: compare by name */
 	TAILQ_FOREACH_SAFE(gl, &gw.links, entry, gln) {
-		nd = config_device(&nc, gl->link->name);
+		nd = config_device(nc, gl->link->name);
 		if (nd != NULL && config_device_same(gl->link->cf, nd)) {
 			gl->link->cf = nd;
 			d_same++;
@@ -312,18 +319,19 @@ static void reload(void)
 			 nd == NULL ? "removed" : "changed; its session restarts");
 		gw_link_stop(gl);
 	}
-	TAILQ_FOREACH(nd, &nc.devices, entry) {
+	TAILQ_FOREACH(nd, &nc->devices, entry) {
 		if (gw_link_find(nd->name) != NULL)
 			continue;
-		if (config_device(&gw.cf, nd->name) == NULL)
+		if (config_device(gw.cf, nd->name) == NULL)
 			d_add++;
 		gw_link_start(nd);
 	}
 
-	config_free(&gw.cf);
+	config_free(gw.cf);
+	free(gw.cf);
 	gw.cf = nc;
-	apply_log_level(&gw.cf);
-	check_nofile(&gw.cf, false);
+	apply_log_level(gw.cf);
+	check_nofile(gw.cf, false);
 	log_notice("reloaded %s: ports %u added, %u removed, %u changed, %u unchanged; "
 		   "devices %u added, %u removed, %u changed, %u unchanged",
 		   gw.path, p_add, p_del, p_chg, p_same, d_add, d_del, d_chg, d_same);
@@ -407,27 +415,35 @@ int main(int argc, char **argv)
 	}
 	log_init(LOG_INFO + gw.verbose, LOG_STYLE_AUTO);
 
-	if (config_load(&gw.cf, gw.path) != 0) {
-		print_errors(&gw.cf);
-		if (check || gw.cf.nerrors > 1)
-			log_err("%s: %zu error%s", gw.path, gw.cf.nerrors,
-				gw.cf.nerrors == 1 ? "" : "s");
-		config_free(&gw.cf);
+	gw.cf = malloc(sizeof(*gw.cf));
+	if (gw.cf == NULL) {
+		log_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	if (config_load(gw.cf, gw.path) != 0) {
+		print_errors(gw.cf);
+		if (check || gw.cf->nerrors > 1)
+			log_err("%s: %zu error%s", gw.path, gw.cf->nerrors,
+				gw.cf->nerrors == 1 ? "" : "s");
+		config_free(gw.cf);
+		free(gw.cf);
 		return EXIT_CONFIG;
 	}
 	if (check) {
-		printf("%s: configuration OK (%u port%s, %u device%s)\n", gw.path, gw.cf.nports,
-		       gw.cf.nports == 1 ? "" : "s", gw.cf.ndevices,
-		       gw.cf.ndevices == 1 ? "" : "s");
-		config_free(&gw.cf);
+		printf("%s: configuration OK (%u port%s, %u device%s)\n", gw.path, gw.cf->nports,
+		       gw.cf->nports == 1 ? "" : "s", gw.cf->ndevices,
+		       gw.cf->ndevices == 1 ? "" : "s");
+		config_free(gw.cf);
+		free(gw.cf);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	apply_log_level(&gw.cf);
+	apply_log_level(gw.cf);
 	log_notice("serguardd %s starting with %s", SG_VERSION, gw.path);
 	signal(SIGPIPE, SIG_IGN);
-	check_nofile(&gw.cf, true);
-	if (keyfile_check(gw.cf.global.key) != 0) {
-		config_free(&gw.cf);
+	check_nofile(gw.cf, true);
+	if (keyfile_check(gw.cf->global.key) != 0) {
+		config_free(gw.cf);
+		free(gw.cf);
 		return EXIT_FAILURE;
 	}
 
@@ -435,7 +451,8 @@ int main(int argc, char **argv)
 	TAILQ_INIT(&gw.links);
 	if ((r = uv_loop_init(&gw.loop)) != 0) {
 		log_err("cannot start the event loop: %s", uv_strerror(r));
-		config_free(&gw.cf);
+		config_free(gw.cf);
+		free(gw.cf);
 		return EXIT_FAILURE;
 	}
 	uv_signal_init(&gw.loop, &gw.sig_hup);
@@ -445,17 +462,18 @@ int main(int argc, char **argv)
 	uv_signal_start(&gw.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&gw.sig_int, on_signal, SIGINT);
 
-	TAILQ_FOREACH(cp, &gw.cf.ports, entry)
+	TAILQ_FOREACH(cp, &gw.cf->ports, entry)
 		gw_port_start(cp);
-	TAILQ_FOREACH(cd, &gw.cf.devices, entry)
+	TAILQ_FOREACH(cd, &gw.cf->devices, entry)
 		gw_link_start(cd);
-	log_notice("running: %u ports, %u devices", gw.cf.nports, gw.cf.ndevices);
+	log_notice("running: %u ports, %u devices", gw.cf->nports, gw.cf->ndevices);
 
 	uv_run(&gw.loop, UV_RUN_DEFAULT);
 	r = uv_loop_close(&gw.loop);
 	if (r != 0)
 		log_warn("event loop not closed cleanly: %s", uv_strerror(r));
-	config_free(&gw.cf);
+	config_free(gw.cf);
+	free(gw.cf);
 	log_notice("stopped");
 	return EXIT_SUCCESS;
 }

@@ -133,56 +133,64 @@ static speed_t baud_speed(uint32_t baud)
 	return B0;
 }
 
-static int line_termios(struct port *p, char *why, size_t whylen)
+int port_line_termios(const struct port_line *l, struct termios *t)
 {
-	const struct port_line *l = &p->line;
 	static const tcflag_t csize[] = { CS5, CS6, CS7, CS8 };
-	struct termios t;
 	speed_t sp = baud_speed(l->baud);
 
-	if (sp == B0) {
-		snprintf(why, whylen, "%u bit/s is not a standard rate, which termios needs",
-			 (unsigned)l->baud);
+	if (sp == B0)
 		return -1;
-	}
-	if (tcgetattr(p->fd, &t) != 0) {
-		snprintf(why, whylen, "tcgetattr: %s", strerror(errno));
-		return -1;
-	}
-	cfmakeraw(&t);
-	t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
-	t.c_cflag |= CLOCAL | CREAD;
+	cfmakeraw(t);
+	t->c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
+	t->c_cflag |= CLOCAL | CREAD;
 	if (l->data_bits >= 5 && l->data_bits <= 8)
-		t.c_cflag |= csize[l->data_bits - 5];
+		t->c_cflag |= csize[l->data_bits - 5];
 	else
-		t.c_cflag |= CS8;
+		t->c_cflag |= CS8;
 	switch (l->parity) {
 	case CFG_PARITY_ODD:
-		t.c_cflag |= PARENB | PARODD;
+		t->c_cflag |= PARENB | PARODD;
 		break;
 	case CFG_PARITY_EVEN:
-		t.c_cflag |= PARENB;
+		t->c_cflag |= PARENB;
 		break;
 	case CFG_PARITY_MARK:
-		t.c_cflag |= PARENB | PARODD | CMSPAR;
+		t->c_cflag |= PARENB | PARODD | CMSPAR;
 		break;
 	case CFG_PARITY_SPACE:
-		t.c_cflag |= PARENB | CMSPAR;
+		t->c_cflag |= PARENB | CMSPAR;
 		break;
 	default:
 		break;
 	}
-	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY | IGNPAR | PARMRK | INPCK);
+	t->c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY | IGNPAR | PARMRK | INPCK);
 	if (l->parity != CFG_PARITY_NONE)
-		t.c_iflag |= INPCK;
+		t->c_iflag |= INPCK;
 	if (l->stop_bits == 2)
-		t.c_cflag |= CSTOPB;
+		t->c_cflag |= CSTOPB;
 	if (l->flow == CFG_FLOW_RTSCTS)
-		t.c_cflag |= CRTSCTS;
-	t.c_cc[VMIN] = 0;
-	t.c_cc[VTIME] = 0;
-	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0 ||
-	    tcsetattr(p->fd, TCSANOW, &t) != 0) {
+		t->c_cflag |= CRTSCTS;
+	t->c_cc[VMIN] = 0;
+	t->c_cc[VTIME] = 0;
+	if (cfsetispeed(t, sp) != 0 || cfsetospeed(t, sp) != 0)
+		return -1;
+	return 0;
+}
+
+static int line_termios(struct port *p, char *why, size_t whylen)
+{
+	struct termios t;
+
+	if (tcgetattr(p->fd, &t) != 0) {
+		snprintf(why, whylen, "tcgetattr: %s", strerror(errno));
+		return -1;
+	}
+	if (port_line_termios(&p->line, &t) != 0) {
+		snprintf(why, whylen, "%u bit/s is not a standard rate, which termios needs",
+			 (unsigned)p->line.baud);
+		return -1;
+	}
+	if (tcsetattr(p->fd, TCSANOW, &t) != 0) {
 		snprintf(why, whylen, "cannot set the line (%s)", strerror(errno));
 		return -1;
 	}
@@ -449,8 +457,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	unsigned char buf[4096];
 	int i;
 
-	if (status < 0) { /* UV_EBADF: the device is gone */
-		port_lost(p, uv_strerror(status));
+	if (status < 0) { /* UV_EBADF: POLLERR, the device is gone */
+		port_lost(p, status == UV_EBADF ? "hang-up" : uv_strerror(status));
 		return;
 	}
 	if (events & (UV_READABLE | UV_DISCONNECT)) {

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <termios.h>
 #include <uv.h>
 
 #include "daemon/log.h"
@@ -116,6 +117,9 @@ void port_free(struct port *p);
 
 const char *port_state_name(int state);
 const char *port_backend_name(int backend);
+/* The termios settings for line l, applied to *t (raw mode, nonblocking
+ * reads: VMIN = VTIME = 0). -1 if the speed is not a standard rate. */
+int port_line_termios(const struct port_line *l, struct termios *t);
 /* "19200 8N1" into buf. */
 void port_line_format(const struct port_line *l, char *buf, size_t len);
 

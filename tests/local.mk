@@ -153,3 +153,48 @@ print-install-dirs:
 	@echo "sysusersdir='$(sysusersdir)'"
 	@echo "compiled='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS)'"
 .PHONY: print-install-dirs
+
+# ---- daemon (serguardd) ---------------------------------------------------
+SG_DAEMON_TEST_CPPFLAGS = $(SG_DAEMON_CPPFLAGS)
+SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
+SG_DAEMON_TEST_LIBS = daemon/libserguardd.a $(SG_CORE_LIBS) $(SG_DAEMON_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/test_config tests/test_bus tests/test_port tests/test_log \
+	tests/test_keyfile
+tests_test_config_SOURCES = tests/test_config.c
+tests_test_config_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_config_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_config_LDADD = $(SG_DAEMON_TEST_LIBS)
+tests_test_bus_SOURCES = tests/test_bus.c
+tests_test_bus_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_bus_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_bus_LDADD = $(SG_DAEMON_TEST_LIBS)
+tests_test_port_SOURCES = tests/test_port.c
+tests_test_port_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_port_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_port_LDADD = $(SG_DAEMON_TEST_LIBS)
+tests_test_log_SOURCES = tests/test_log.c
+tests_test_log_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_log_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_log_LDADD = $(SG_DAEMON_TEST_LIBS)
+tests_test_keyfile_SOURCES = tests/test_keyfile.c
+tests_test_keyfile_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_keyfile_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_keyfile_LDADD = $(SG_DAEMON_TEST_LIBS)
+
+TESTS += tests/test_config tests/test_bus tests/test_port tests/test_log tests/test_keyfile
+
+# serguardd as a program: --help, --check-config (with conf/serguard.conf),
+# exit codes; the man page against the option table
+dist_noinst_SCRIPTS += tests/test-serguardd.sh tests/test-serguardd-run.sh \
+	tests/test-conf-doc.sh
+TESTS += tests/test-serguardd.sh tests/test-serguardd-run.sh tests/test-conf-doc.sh
+EXTRA_DIST += conf/serguard.conf
+
+# ---- fuzzing: the configuration parser --------------------------------------
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c daemon/config.c
+tests_fuzz_fuzz_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(INIH_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_config_LDADD = $(INIH_LIBS)

@@ -72,9 +72,12 @@ $bindir/serguard-pki
 $systemdsystemunitdir/serguard.service
 $sysusersdir/serguard.conf
 $docdir/PROTOCOL.md
+$docdir/examples/serguard.conf
+$sysconfdir/serguard/serguard.conf
 $mandir/man1/serguard-pki.1
 $mandir/man3/sg_conn.3
 $mandir/man3/sg_frame.3
+$mandir/man5/serguard.conf.5
 $mandir/man7/serguard-protocol.7
 $mandir/man8/serguardctl.8
 $mandir/man8/serguardd.8
