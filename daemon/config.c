@@ -528,10 +528,6 @@ static int set_value(const struct cfg_opt *o, void *obj, const char *v, char *wh
 			snprintf(why, whylen, "'%.60s' is not an absolute path", v);
 			return -1;
 		}
-		if (strlen(v) >= 4096) {
-			snprintf(why, whylen, "path longer than 4095 bytes");
-			return -1;
-		}
 		for (i = 0; v[i] != '\0'; i++)
 			if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
 				snprintf(why, whylen, "control character in path");

@@ -14,6 +14,8 @@ daemon_libserguardd_a_SOURCES = \
 	daemon/config.h \
 	daemon/keyfile.c \
 	daemon/keyfile.h \
+	daemon/line.c \
+	daemon/line.h \
 	daemon/link.c \
 	daemon/link.h \
 	daemon/log.c \

@@ -11,9 +11,11 @@
  *   settings), an unchanged one keeps its open descriptor; devices
  *   likewise keep their link when their section is unchanged. The running
  *   objects are re-pointed to the new struct before the old is freed.
- * - The session engine is not integrated yet (daemon/link.c): ports are
- *   opened, kept open and reopened; received bytes are counted and
- *   dropped, which is said at debug level.
+ * - Each [port] with devices becomes a line (line.c: port, frame decoder,
+ *   bus scheduler) and each [device] a link (link.c) on its port's line.
+ *   The session engine is not integrated yet: the bus polls the devices
+ *   and marks the silent ones down, frames from devices are counted and
+ *   dropped, which link.c says at debug level.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,10 +28,9 @@
 
 #include "daemon/config.h"
 #include "daemon/keyfile.h"
+#include "daemon/line.h"
 #include "daemon/link.h"
 #include "daemon/log.h"
-#include "daemon/port.h"
-#include "serguard/frame.h"
 
 #ifndef TAILQ_FOREACH_SAFE /* not in glibc's sys/queue.h */
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                \
@@ -46,9 +47,8 @@
 
 struct gw_port {
 	TAILQ_ENTRY(gw_port) entry;
-	struct port *port;
+	struct line *line;
 	const struct cfg_port *cf;
-	struct log_rate rl;
 };
 
 struct gw_link {
@@ -83,7 +83,7 @@ static void usage(FILE *f)
 		"  -t, --check-config  check the configuration and exit: syntax, values and\n"
 		"                      cross-references; key, certificate and device files\n"
 		"                      are not opened\n"
-		"  -v, --verbose       log more (adds to log_level; twice for debug)\n"
+		"  -v, --verbose       log more: one level above log_level per -v\n"
 		"      --dump-options  print every configuration option, one per line\n"
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"
@@ -140,46 +140,20 @@ static void check_nofile(const struct config *cf, bool raise)
 			 (unsigned long long)rl.rlim_cur);
 }
 
-/* ---- ports ---------------------------------------------------------------------- */
-
-static void on_port_read(struct port *p, const unsigned char *buf, size_t len, void *arg)
-{
-	struct gw_port *gp = arg;
-
-	(void)buf;
-	log_rate(&gp->rl, uv_now(&gw.loop), LOG_DEBUG,
-		 "port %s: %zu bytes received and dropped: session engine not yet integrated",
-		 p->name, len);
-}
-
-static void port_line_from_cfg(const struct cfg_port *c, struct port_line *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->baud = c->baud;
-	l->data_bits = c->data_bits;
-	l->parity = c->parity;
-	l->stop_bits = c->stop_bits;
-	l->flow = c->flow_control;
-	l->rs485 = c->mode == CFG_RS485;
-	l->rts_on_send = c->rs485_rts_on_send;
-	l->delay_before_ms = c->rs485_delay_before_ms;
-	l->delay_after_ms = c->rs485_delay_after_ms;
-}
+/* ---- ports and devices ------------------------------------------------------------ */
 
 static struct gw_port *gw_port_find(const char *name)
 {
 	struct gw_port *gp;
 
 	TAILQ_FOREACH(gp, &gw.ports, entry)
-		if (strcmp(gp->port->name, name) == 0)
+		if (strcmp(gp->line->name, name) == 0)
 			return gp;
 	return NULL;
 }
 
 static void gw_port_start(const struct cfg_port *c)
 {
-	static const struct port_cb cb = { .read = on_port_read };
-	struct port_line line;
 	struct gw_port *gp;
 
 	if (c->ndevices == 0) {
@@ -187,31 +161,23 @@ static void gw_port_start(const struct cfg_port *c)
 		return;
 	}
 	gp = calloc(1, sizeof(*gp));
-	if (gp == NULL) {
-		log_err("port %s: out of memory", c->name);
-		return;
-	}
-	port_line_from_cfg(c, &line);
-	/* room for a few whole frames of the largest size */
-	gp->port = port_new(&gw.loop, c->name, c->device, &line,
-			    4 * SG_FRAME_ENCODED_MAX((size_t)c->max_frame), &cb, gp);
-	if (gp->port == NULL) {
+	if (gp == NULL || (gp->line = line_new(&gw.loop, c)) == NULL) {
+		log_err("port %s: cannot start", c->name);
 		free(gp);
 		return;
 	}
 	gp->cf = c;
 	TAILQ_INSERT_TAIL(&gw.ports, gp, entry);
-	port_start(gp->port);
+	line_start(gp->line);
 }
 
+/* Frees the line; its links stay, off any line. */
 static void gw_port_stop(struct gw_port *gp)
 {
 	TAILQ_REMOVE(&gw.ports, gp, entry);
-	port_free(gp->port);
+	line_free(gp->line);
 	free(gp);
 }
-
-/* ---- devices ---------------------------------------------------------------------- */
 
 static struct gw_link *gw_link_find(const char *name)
 {
@@ -221,6 +187,21 @@ static struct gw_link *gw_link_find(const char *name)
 		if (strcmp(gl->link->name, name) == 0)
 			return gl;
 	return NULL;
+}
+
+/* Put every link that is off a line on its port's line. */
+static void gw_links_attach(void)
+{
+	struct gw_link *gl;
+	struct gw_port *gp;
+
+	TAILQ_FOREACH(gl, &gw.links, entry) {
+		if (gl->link->line != NULL)
+			continue;
+		gp = gw_port_find(gl->link->cf->port_name);
+		if (gp != NULL)
+			line_add(gp->line, gl->link);
+	}
 }
 
 static void gw_link_start(const struct cfg_device *d)
@@ -233,12 +214,14 @@ static void gw_link_start(const struct cfg_device *d)
 	}
 	TAILQ_INSERT_TAIL(&gw.links, gl, entry);
 	log_info("device %s: port %s, address %u", d->name, d->port_name, (unsigned)d->address);
-	link_pump(gl->link, uv_now(&gw.loop));
+	gl->link->deadline = link_pump(gl->link, uv_now(&gw.loop));
 }
 
 static void gw_link_stop(struct gw_link *gl)
 {
 	TAILQ_REMOVE(&gw.links, gl, entry);
+	if (gl->link->line != NULL)
+		line_remove(gl->link->line, gl->link);
 	link_free(gl->link);
 	free(gl);
 }
@@ -248,7 +231,7 @@ static void gw_link_stop(struct gw_link *gl)
 static void reload(void)
 {
 	struct config *nc;
-	struct cfg_port *np;
+	struct cfg_port *np, *op;
 	struct cfg_device *nd;
 	struct gw_port *gp, *gpn;
 	struct gw_link *gl, *gln;
@@ -280,7 +263,7 @@ static void reload(void)
 
 	/* ports: compare by name */
 	TAILQ_FOREACH_SAFE(gp, &gw.ports, entry, gpn) {
-		np = config_port(nc, gp->port->name);
+		np = config_port(nc, gp->line->name);
 		if (np != NULL && np->ndevices > 0 && config_port_same(gp->cf, np)) {
 			gp->cf = np;
 			p_same++;
@@ -290,7 +273,7 @@ static void reload(void)
 			p_del++;
 		else
 			p_chg++;
-		log_info("port %s: %s", gp->port->name,
+		log_info("port %s: %s", gp->line->name,
 			 np == NULL ? "removed" : np->ndevices == 0 ? "has no device any more"
 								  : "changed; reopening");
 		gw_port_stop(gp);
@@ -298,8 +281,11 @@ static void reload(void)
 	TAILQ_FOREACH(np, &nc->ports, entry) {
 		if (gw_port_find(np->name) != NULL)
 			continue;
-		if (config_port(gw.cf, np->name) == NULL)
+		op = config_port(gw.cf, np->name);
+		if (op == NULL)
 			p_add++;
+		else if (op->ndevices == 0 && np->ndevices > 0)
+			p_chg++; /* it had no device, so it was not open */
 		gw_port_start(np);
 	}
 
@@ -327,6 +313,7 @@ static void reload(void)
 		gw_link_start(nd);
 	}
 
+	gw_links_attach();
 	config_free(gw.cf);
 	free(gw.cf);
 	gw.cf = nc;
@@ -466,6 +453,7 @@ int main(int argc, char **argv)
 		gw_port_start(cp);
 	TAILQ_FOREACH(cd, &gw.cf->devices, entry)
 		gw_link_start(cd);
+	gw_links_attach();
 	log_notice("running: %u ports, %u devices", gw.cf->nports, gw.cf->ndevices);
 
 	uv_run(&gw.loop, UV_RUN_DEFAULT);

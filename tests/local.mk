@@ -34,18 +34,31 @@ tests_test_flight_LDADD = $(SG_TEST_LIBS)
 
 TESTS += tests/test_frame tests/test_util tests/test_flight
 
+check_PROGRAMS += tests/test_replay tests/test_record
+tests_test_replay_SOURCES = tests/test_replay.c
+tests_test_replay_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_replay_LDADD = $(SG_TEST_LIBS)
+tests_test_record_SOURCES = tests/test_record.c
+tests_test_record_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_record_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_replay tests/test_record
+
 # rules of the code base that a script can check
 dist_noinst_SCRIPTS += tests/check-proto-rules.sh
 TESTS += tests/check-proto-rules.sh
 
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
-SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame
+SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame tests/fuzz/fuzz_conn
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
 EXTRA_PROGRAMS += $(SG_FUZZ_TARGETS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_frame_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_conn_SOURCES = tests/fuzz/fuzz_conn.c tests/testenv.c tests/testenv.h
+tests_fuzz_fuzz_conn_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_conn_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_conn_LDADD = $(SG_CORE_LIBS)
 tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
@@ -63,29 +76,6 @@ fuzz-smoke: $(SG_FUZZ_TARGETS)
 fuzz: $(SG_FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh 600 $(SG_FUZZ_TARGETS)
 .PHONY: fuzz fuzz-smoke
-
-# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
-EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
-dist_noinst_SCRIPTS += tests/test-pki-script.sh
-TESTS += tests/test-pki-script.sh
-
-# X.509 validation and identity (reads tests/pki/fixtures/)
-check_PROGRAMS += tests/test_cert
-tests_test_cert_SOURCES = tests/test_cert.c
-tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
-tests_test_cert_LDADD = $(SG_TEST_LIBS)
-TESTS += tests/test_cert
-
-# The operator's PKI tool, checked end to end; sg-cert-check runs the
-# core's validator on the certificates it issues.
-check_PROGRAMS += tests/sg-cert-check
-tests_sg_cert_check_SOURCES = tests/sg-cert-check.c
-tests_sg_cert_check_CFLAGS = $(SG_TEST_CFLAGS)
-tests_sg_cert_check_LDADD = $(SG_CORE_LIBS)
-dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
-TESTS += tests/test-serguard-pki.sh
-dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
-TESTS += tests/test-man-serguard-pki.sh
 
 # reader of `name = hex` vector files, shared by the vector-driven tests
 SG_TEST_VECTORFILE_SOURCES = tests/vectorfile.c tests/vectorfile.h
@@ -133,6 +123,80 @@ bench: tests/bench_crypto$(EXEEXT)
 	./tests/bench_crypto$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench
 
+# ---- EDHOC (RFC 9528): CBOR, key schedule, handshake ------------------------
+check_PROGRAMS += tests/test_cbor
+tests_test_cbor_SOURCES = tests/test_cbor.c
+tests_test_cbor_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cbor_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cbor
+check_PROGRAMS += tests/test_edhoc
+tests_test_edhoc_SOURCES = tests/test_edhoc.c tests/tracebuf.c tests/tracebuf.h \
+	$(SG_TEST_VECTORFILE_SOURCES)
+tests_test_edhoc_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_edhoc_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_edhoc
+
+# ---- test PKI: fixtures committed, regenerated and checked with openssl ------
+EXTRA_DIST += tests/pki/README.md tests/pki/make-test-pki.sh tests/pki/fixtures
+dist_noinst_SCRIPTS += tests/test-pki-script.sh
+TESTS += tests/test-pki-script.sh
+
+# X.509 validation and identity (reads tests/pki/fixtures/)
+check_PROGRAMS += tests/test_cert
+tests_test_cert_SOURCES = tests/test_cert.c
+tests_test_cert_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_cert_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_cert
+
+# The operator's PKI tool, checked end to end; sg-cert-check runs the
+# core's validator on the certificates it issues.
+check_PROGRAMS += tests/sg-cert-check
+tests_sg_cert_check_SOURCES = tests/sg-cert-check.c
+tests_sg_cert_check_CFLAGS = $(SG_TEST_CFLAGS)
+tests_sg_cert_check_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-serguard-pki.sh
+TESTS += tests/test-serguard-pki.sh
+dist_noinst_SCRIPTS += tests/test-man-serguard-pki.sh
+TESTS += tests/test-man-serguard-pki.sh
+
+# the session engine between two engines over a simulated line
+check_PROGRAMS += tests/test_conn
+tests_test_conn_SOURCES = tests/test_conn.c tests/simwire.c tests/simwire.h \
+	tests/testenv.c tests/testenv.h
+tests_test_conn_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_conn_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_conn
+
+# certificate benchmark (`make bench` runs it too)
+EXTRA_PROGRAMS += tests/bench_cert
+tests_bench_cert_SOURCES = tests/bench_cert.c
+tests_bench_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_cert_LDADD = $(SG_CORE_LIBS)
+CLEANFILES += tests/bench_cert
+bench: bench-cert
+bench-cert: tests/bench_cert$(EXEEXT)
+	./tests/bench_cert$(EXEEXT) $(BENCH_RUNS) $(top_srcdir)/tests/pki/fixtures
+.PHONY: bench-cert
+
+# DTLS 1.2 baseline on the same mbedTLS, certificates and link framing
+# (a benchmark; built for `make check` too, where a short run checks it
+# still completes its handshake). SG_BENCH_TARGETS lists the benchmark
+# programs, like SG_FUZZ_TARGETS (automake reserves *_PROGRAMS names for
+# programs with an install directory).
+SG_BENCH_TARGETS = tests/bench/dtls12
+check_PROGRAMS += tests/bench/dtls12
+tests_bench_dtls12_SOURCES = tests/bench/dtls12.c
+tests_bench_dtls12_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_dtls12_LDADD = $(MBEDTLS_SSL_LIBS) $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test_dtls12_bench.sh
+TESTS += tests/test_dtls12_bench.sh
+CLEANFILES += tests/bench/dtls12.json
+bench: bench-dtls12
+bench-dtls12: tests/bench/dtls12$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' ./tests/bench/dtls12$(EXEEXT) \
+		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
+.PHONY: bench-dtls12
+
 # make install into a staging root, the unit's exposure, the sysusers.d
 # file, mandoc lint of the installed pages, make uninstall (needs the
 # built tree; runs a nested make that only installs)
@@ -160,7 +224,7 @@ SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
 SG_DAEMON_TEST_LIBS = daemon/libserguardd.a $(SG_CORE_LIBS) $(SG_DAEMON_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/test_config tests/test_bus tests/test_port tests/test_log \
-	tests/test_keyfile
+	tests/test_keyfile tests/test_line
 tests_test_config_SOURCES = tests/test_config.c
 tests_test_config_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_config_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
@@ -182,7 +246,13 @@ tests_test_keyfile_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
 tests_test_keyfile_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
 tests_test_keyfile_LDADD = $(SG_DAEMON_TEST_LIBS)
 
-TESTS += tests/test_config tests/test_bus tests/test_port tests/test_log tests/test_keyfile
+tests_test_line_SOURCES = tests/test_line.c
+tests_test_line_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_line_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_line_LDADD = $(SG_DAEMON_TEST_LIBS)
+
+TESTS += tests/test_config tests/test_bus tests/test_port tests/test_log tests/test_keyfile \
+	tests/test_line
 
 # serguardd as a program: --help, --check-config (with conf/serguard.conf),
 # exit codes; the man page against the option table

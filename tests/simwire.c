@@ -80,7 +80,11 @@ static void transmit(struct simwire *w, int dir, const unsigned char *p, size_t 
 	f.len = len;
 	f.dir = dir;
 	f.seq = w->tx_seq++;
-	f.due_ms = w->now_ms + line_time(w, len);
+	/* a serial line carries one frame at a time */
+	if (w->line_free[dir] < w->now_ms)
+		w->line_free[dir] = w->now_ms;
+	w->line_free[dir] += line_time(w, len);
+	f.due_ms = w->line_free[dir];
 	w->frames_sent[dir]++;
 	w->bytes_sent[dir] += len;
 	if (w->nrec < SIMWIRE_RECORDED)
@@ -128,7 +132,9 @@ static void collect(struct simwire *w, int dir)
 	const unsigned char *p;
 	size_t n, i;
 
-	while ((n = e->peek(e->ctx, &p)) > 0) {
+	/* Like a UART with a full FIFO, take nothing while the line is busy. */
+	while ((w->baud == 0 || w->line_free[dir] <= w->now_ms) &&
+	       (n = e->peek(e->ctx, &p)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (p[i] == 0x00) {
 				if (w->npart[dir] > 0) {
@@ -151,6 +157,17 @@ static void collect(struct simwire *w, int dir)
 		}
 		e->ack(e->ctx, n);
 	}
+}
+
+uint64_t simwire_next_free(const struct simwire *w)
+{
+	uint64_t t = UINT64_MAX;
+	int d;
+
+	for (d = 0; d < 2; d++)
+		if (w->baud != 0 && w->line_free[d] > w->now_ms && w->line_free[d] < t)
+			t = w->line_free[d];
+	return t;
 }
 
 size_t simwire_step(struct simwire *w)

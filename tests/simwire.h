@@ -79,6 +79,7 @@ struct simwire {
 	unsigned char part[2][SIMWIRE_MAX_FRAME];
 	size_t npart[2];
 	uint64_t tx_seq;
+	uint64_t line_free[2];	/* with baud: when each direction's line is idle again */
 
 	/* statistics */
 	uint64_t frames_sent[2], frames_dropped[2], frames_dup[2], frames_flipped[2];
@@ -95,6 +96,9 @@ uint64_t simwire_rand(struct simwire *w);
 size_t simwire_step(struct simwire *w);
 /* Advance the clock to t (delivering what falls due on the way). */
 void simwire_advance(struct simwire *w, uint64_t t);
+/* With a baud rate: the next time a busy line becomes free (an endpoint
+ * may have more to write then), or UINT64_MAX. */
+uint64_t simwire_next_free(const struct simwire *w);
 /* Time the next queued frame is due, or UINT64_MAX. */
 uint64_t simwire_next_due(const struct simwire *w);
 

@@ -1,5 +1,6 @@
 #!/bin/sh
 # serguardd running, on a socat pty pair: it opens the configured port,
+# polls the device (which does not answer, so it is marked down),
 # reloads on SIGHUP (an added device keeps the port open, a changed port
 # is reopened, a broken file changes nothing), notices the port vanish and
 # come back, and stops cleanly on SIGTERM.
@@ -88,6 +89,8 @@ wait_for 1 "port bus: up: $tmp/a -> /dev/pts/"
 grep -qF "19200 8N1, rs485" "$tmp/log" || fail "line settings not logged"
 grep -qF "warning: port bus: " "$tmp/log" || fail "no RS485 warning for a pty"
 grep -qF "device d1: port bus, address 1" "$tmp/log" || fail "device not started"
+# nothing answers on the other end: the bus finds out
+wait_for 1 "warning: device d1 (port bus, address 1): not answering; marked down, polled every 5000 ms"
 
 # reload: a device added, the port unchanged and kept open
 write_conf 19200 yes

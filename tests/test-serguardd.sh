@@ -104,5 +104,37 @@ run 0 "$daemon" --check-config -c "$tmp/ok.conf"
 run 1 env JOURNAL_STREAM= "$daemon" -c "$tmp/ok.conf"
 expect_line "$tmp/err" "$tmp/gw.key: private key file is accessible by group or others (mode 0644); run: chmod 600 $tmp/gw.key"
 
-[ $status -eq 0 ] && echo "PASS: serguardd command line, --check-config, key permissions"
+# ---- the open-file limit: raised to the hard limit, and a warning when
+# the configuration may need more (32 + 2 per port + 5 per device here)
+chmod 600 "$tmp/gw.key"
+{
+	cat "$tmp/ok.conf"
+	printf '[port p]\ndevice = %s/absent\nmode = rs485\n' "$tmp"
+	for a in 1 2 3; do
+		printf '[device d%s]\nport = p\naddress = %s\nidentity = cn:d%s\n' $a $a $a
+	done
+} >"$tmp/many.conf"
+: >"$tmp/err"
+(
+	ulimit -S -n 40
+	ulimit -H -n 48
+	exec env JOURNAL_STREAM= "$daemon" -c "$tmp/many.conf" 2>"$tmp/err"
+) &
+pid=$!
+i=0
+while ! grep -q "^running: " "$tmp/err"; do
+	i=$((i + 1))
+	if [ $i -ge 1000 ]; then
+		fail "serguardd did not start with a low open-file limit"
+		break
+	fi
+	sleep 0.01
+done
+kill -TERM $pid
+wait $pid || fail "serguardd did not stop cleanly"
+expect_line "$tmp/err" "open-file limit raised from 40 to 48"
+expect_line "$tmp/err" "warning: the configuration may need 49 file descriptors (1 ports, 3 devices, 4 clients each) but the limit is 48; raise LimitNOFILE= or the hard limit"
+expect_line "$tmp/err" "port p: $tmp/absent is absent (No such file or directory); waiting for it"
+
+[ $status -eq 0 ] && echo "PASS: serguardd command line, --check-config, key permissions, open-file limit"
 exit $status

@@ -156,6 +156,19 @@ static void teardown(void)
 	ck_assert_ptr_null(store.backend);
 }
 
+/* Deterministic bytes for the signing RNG (it only blinds). */
+static int test_rng(void *ctx, unsigned char *buf, size_t len)
+{
+	uint64_t *st = ctx;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+		buf[i] = (unsigned char)(*st >> 56);
+	}
+	return 0;
+}
+
 static int all_zero(const void *p, size_t n)
 {
 	const unsigned char *c = p;
@@ -289,6 +302,40 @@ START_TEST(identity_issuer_is_the_ca_subject)
 		       INT64_C(2208988800), FUTURE_TO);
 	ck_assert_sg(sg_cert_parse(ca.b, ca.n, &q), 0);
 	ck_assert_str_eq(q.id.subject_cn, "serguard test CA");
+}
+END_TEST
+
+/* The fixtures' raw private scalars (NAME.key.raw, what the handshake
+ * signs with) give exactly the public key that sg_cert_parse() extracts
+ * from the certificate, and sign what that key verifies. */
+START_TEST(key_raw_matches_certificate)
+{
+	static const char *const names[] = {
+		"ca", "gw", "dev-a", "dev-b", "dev-c", "dev-a-dh", "expired", "future",
+		"wrong-ku", "wrong-eku", "no-eku", "revoked", "foreign-ca", "foreign-dev",
+		"leaf-as-ca-child", "selfsigned", "inter-ca", "inter-dev"
+	};
+	struct blob c, k;
+	struct sg_peer_cert p;
+	unsigned char x[32], y[32], h[32], sig[SG_ES256_SIG_LEN];
+	uint64_t seed = 1;
+	char file[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		load_crt(names[i], &c);
+		snprintf(file, sizeof(file), "%s.key.raw", names[i]);
+		load(file, &k);
+		ck_assert_uint_eq(k.n, 32);
+		ck_assert_sg(sg_cert_parse(c.b, c.n, &p), 0);
+		ck_assert_sg(sg_p256_public(k.b, x, y), 0);
+		ck_assert_mem_eq(x, p.pub_x, 32);
+		ck_assert_mem_eq(y, p.pub_y, 32);
+		sha(c.b, c.n, h);
+		ck_assert_sg(sg_es256_sign(k.b, h, sig, test_rng, &seed), 0);
+		ck_assert_sg(sg_es256_verify(p.pub_x, p.pub_y, h, sig), 0);
+		sg_wipe(k.b, sizeof(k.b));
+	}
 }
 END_TEST
 
@@ -624,6 +671,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup_ca, teardown);
 	tcase_add_test(tc, valid_gateway_and_devices);
 	tcase_add_test(tc, identity_issuer_is_the_ca_subject);
+	tcase_add_test(tc, key_raw_matches_certificate);
 	tcase_add_test(tc, F1_chain_to_another_ca);
 	tcase_add_test(tc, F2_leaf_as_ca_and_selfsigned_leaf);
 	tcase_add_test(tc, F3_expired);

@@ -425,6 +425,9 @@ static void on_message(struct sg_conn *c)
 	unsigned char h[SG_SHA256_LEN];
 	int err;
 
+	/* clear_exchange() below resets r: keep what we need of it */
+	const uint8_t xid = r->xid;
+
 	c->t_msg_rx = c->now;
 	c->msg_len = r->len;
 	switch (r->type) {
@@ -461,7 +464,7 @@ static void on_message(struct sg_conn *c)
 		}
 		c->stats.hs_started++;
 		memcpy(c->h_m1, h, sizeof(h));
-		c->xid = r->xid;
+		c->xid = xid;
 		c->hs_state = HS_R_WORK_M1;
 		c->t_expire = add_ms(c->now, c->cfg.hs_timeout_ms);
 		c->work_pending = true;

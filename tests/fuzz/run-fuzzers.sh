@@ -7,6 +7,8 @@
 set -eu
 secs=$1; shift
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_srcdir=$top
+export top_srcdir # targets that read test fixtures find them here
 work=$(mktemp -d "${TMPDIR:-/tmp}/sg-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 status=0

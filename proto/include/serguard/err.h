@@ -47,6 +47,11 @@
 	X(ELIMIT, -115, "protocol limit reached")                              \
 	X(ETIMEOUT, -116, "peer did not answer in time")                       \
 	X(EDOWNGRADE, -117, "downgrade attempt detected")                      \
+	X(ECREDTYPE, -118, "credential identifier type not supported")       \
+	/* peer / wire: record layer (-130 .. -139) */                        \
+	X(ETOOOLD, -130, "older than the replay window")                       \
+	X(EPHASE, -131, "record under a key phase not held")                   \
+	X(EFUTURE, -132, "timestamp ahead of the sender's clock bound")        \
 	/* certificates and identity */                                        \
 	X(ECERT, -200, "certificate malformed")                                \
 	X(ECERTCHAIN, -201, "certificate not issued by a trusted CA")          \
