@@ -268,3 +268,7 @@ tests_fuzz_fuzz_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(SG_C11) $(INIH_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_config_LDADD = $(INIH_LIBS)
+
+# serguardd(8) and `serguardd --help` list the same options
+dist_noinst_SCRIPTS += tests/test-man-serguardd.sh
+TESTS += tests/test-man-serguardd.sh
