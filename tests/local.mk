@@ -251,6 +251,27 @@ bench-dtls12: tests/bench/dtls12$(EXEEXT)
 		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
 .PHONY: bench-dtls12
 
+# make install into a staging root, the unit's exposure, the sysusers.d
+# file, mandoc lint of the installed pages, make uninstall (needs the
+# built tree; runs a nested make that only installs)
+dist_noinst_SCRIPTS += tests/test-install.sh
+TESTS += tests/test-install.sh
+AM_TESTS_ENVIRONMENT += SYSTEMD_ANALYZE='$(SYSTEMD_ANALYZE)'; export SYSTEMD_ANALYZE; \
+	MAKE='$(MAKE)'; export MAKE;
+# The installation directories and what `all` compiles, as shell
+# assignments, for that test.
+print-install-dirs:
+	@echo "prefix='$(prefix)'"
+	@echo "bindir='$(bindir)'"
+	@echo "sbindir='$(sbindir)'"
+	@echo "sysconfdir='$(sysconfdir)'"
+	@echo "docdir='$(docdir)'"
+	@echo "mandir='$(mandir)'"
+	@echo "systemdsystemunitdir='$(systemdsystemunitdir)'"
+	@echo "sysusersdir='$(sysusersdir)'"
+	@echo "compiled='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS)'"
+.PHONY: print-install-dirs
+
 # ---- daemon (serguardd) ---------------------------------------------------
 SG_DAEMON_TEST_CPPFLAGS = $(SG_DAEMON_CPPFLAGS)
 SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
@@ -410,3 +431,7 @@ TESTS += tests/test-gateway.sh
 # sd_notify against a fake NOTIFY_SOCKET
 dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
 TESTS += tests/test-serguardd-notify.sh
+
+# serguardd(8) and `serguardd --help` list the same options
+dist_noinst_SCRIPTS += tests/test-man-serguardd.sh
+TESTS += tests/test-man-serguardd.sh
