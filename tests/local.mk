@@ -354,3 +354,11 @@ bench: bench-handshake
 bench-handshake: tests/bench_handshake$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' ./tests/bench_handshake$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench-handshake
+
+# the attack and fault catalogue at the session level (tests/ATTACKS.md)
+check_PROGRAMS += tests/test_attacks
+tests_test_attacks_SOURCES = tests/test_attacks.c tests/simwire.c tests/simwire.h \
+	tests/testenv.c tests/testenv.h
+tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_attacks_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_attacks

@@ -1,0 +1,1129 @@
+/*
+ * The attack and fault catalogue (design attacks.md, A1 .. K3) at the
+ * level of the session engine: two sg_conn engines (a gateway and device
+ * dev-a at bus address 1, certificates of the test PKI) over the
+ * simulated line of simwire.c, with a simulated clock and a seeded,
+ * programmable man in the middle. Cases that an existing test covers
+ * exactly are not repeated here; tests/ATTACKS.md maps every ID to its
+ * test(s) and result, and says why a case does not apply.
+ *
+ * How each test is written:
+ * - its name starts with the catalogue ID(s) it covers;
+ * - its seed is fixed (the MITM's random decisions and both engines'
+ *   RNGs derive from it); SG_ATTACK_SEED=n in the environment replaces
+ *   every test's seed by n + the test's own offset, to explore;
+ * - every assertion failure prints the seed and both engines' counters
+ *   (attacks.md K3); `test_attacks NAME` runs the tests whose name
+ *   starts with NAME, with CK_FORK=no for a debugger;
+ * - outcomes are asserted with the engines' counters (sg_conn_get_stats)
+ *   as deltas: EXPECT(end, before, "record.replay=3 hs_frags_ignored=1")
+ *   requires exactly these changes AND no change in any other drop or
+ *   handshake counter; only the traffic counters (frames delivered and
+ *   sent, bytes, application messages, records delivered) may move
+ *   unless named.
+ *
+ * The MITM sees frames as an attacker on the bus does: the frame header,
+ * the handshake transport header (type, offset, xid) and the record
+ * header (kind, key phase, sequence number) are all cleartext; it can
+ * rewrite anything and fix the CRC (simwire_build). Only the AEAD and
+ * EDHOC keys are out of its reach.
+ */
+#include <check.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serguard/crypto.h"
+#include "simwire.h"
+#include "testenv.h"
+
+#define GW 0
+#define DEV 1
+#define ADDR 1
+#define MSG_MAX 243 /* sg_conn_max_message() of the default configuration */
+
+/* ======================================================================= */
+/* Harness: two engines, a wire, a man in the middle                        */
+/* ======================================================================= */
+
+/* What the MITM sees of a frame. */
+struct finfo {
+	int ok;		 /* the frame decodes (COBS, CRC) */
+	int dir;	 /* 0: from the gateway, 1: from the device */
+	int kind;	 /* frame kind, -1 if it does not decode */
+	int hs_type;	 /* handshake transport type, -1 */
+	int hs_last, hs_offset, hs_xid;
+	int rec_kind;	 /* record inner kind (flags bits 2..0), -1 */
+	unsigned rec_flags;
+	uint32_t rec_seq24;
+	size_t len;	 /* payload length */
+	long app_id;	 /* message id of an application record (traffic runs), -1 */
+	struct simwire_content c;
+};
+
+struct net;
+/* A test's rule: returns SW_PASS, SW_DROP or SW_HOLD; may edit f or
+ * inject frames. Runs before the random faults. */
+typedef enum simwire_action (*rule_fn)(struct net *n, struct simwire_frame *f,
+				       const struct finfo *fi);
+
+/* Traffic accounting of one direction (message ids, like test_conn.c). */
+struct traffic {
+	uint32_t n_to_send, next_id;
+	unsigned char *lost;	  /* per id: its frame was dropped or altered */
+	unsigned char *delivered; /* per id: delivered at the other end */
+	uint32_t dup, corrupt;
+};
+
+struct end {
+	struct te_end e;
+	int dir;
+	int64_t clock_off; /* this end's clock = wire clock + clock_off (D3) */
+	long cur_tag;	   /* message id of the frame being written, -1 */
+	uint32_t app_out_seen;
+	struct traffic t;  /* what this end sends */
+	uint32_t phase_hs; /* K2: session (hs_completed) of phase_seen */
+	uint64_t phase_seen;
+};
+
+struct net {
+	struct end s[2];
+	struct simwire w;
+	uint64_t seed;
+	/* man in the middle */
+	rule_fn rule;
+	void *rule_ctx;
+	unsigned drop_pm, dup_pm, delay_pm, flip_pm, noise_pm;
+	unsigned flips_done, drops_done;
+	bool check_phases; /* K2: receive phases only move forward */
+};
+
+static struct net *N;
+static uint64_t g_seed;
+
+/* ---- seeds and assertions (K3) ------------------------------------------- */
+
+static uint64_t seed_for(uint64_t base)
+{
+	const char *s = getenv("SG_ATTACK_SEED");
+
+	if (s != NULL && *s != '\0')
+		return strtoull(s, NULL, 0) + base;
+	return base;
+}
+
+static void dump(void);
+
+#define CHECK(cond)                                                                    \
+	do {                                                                           \
+		if (!(cond)) {                                                         \
+			dump();                                                        \
+			ck_abort_msg("%s:%d: %s (seed %llu)", __FILE__, __LINE__, #cond, \
+				     (unsigned long long)g_seed);                      \
+		}                                                                      \
+	} while (0)
+#define CHECK_EQ(a, b)                                                                 \
+	do {                                                                           \
+		long long a_ = (long long)(a), b_ = (long long)(b);                    \
+		if (a_ != b_) {                                                        \
+			dump();                                                        \
+			ck_abort_msg("%s:%d: %s is %lld, want %s = %lld (seed %llu)",   \
+				     __FILE__, __LINE__, #a, a_, #b, b_,               \
+				     (unsigned long long)g_seed);                      \
+		}                                                                      \
+	} while (0)
+#define CHECK_ERR(a, want)                                                             \
+	do {                                                                           \
+		int a_ = (a), w_ = (want);                                             \
+		if (a_ != w_) {                                                        \
+			dump();                                                        \
+			ck_abort_msg("%s:%d: %s is %s, want %s (seed %llu)", __FILE__,  \
+				     __LINE__, #a, sg_errname(a_), sg_errname(w_),     \
+				     (unsigned long long)g_seed);                      \
+		}                                                                      \
+	} while (0)
+
+/* ---- counters: exact deltas ---------------------------------------------- */
+
+struct stat_field {
+	const char *name;
+	size_t off;
+	bool traffic; /* may move unless named */
+};
+
+#define SF(path, t) { #path, offsetof(struct sg_conn_stats, path), t }
+static const struct stat_field stat_fields[] = {
+	SF(frame.frames, true),	     SF(frame.too_long, false),
+	SF(frame.bad_cobs, false),   SF(frame.too_short, false),
+	SF(frame.bad_crc, false),    SF(frame.bad_ctrl, false),
+	SF(frame.wrong_dir, false),  SF(frame.wrong_addr, false),
+	SF(frame.aborted, false),    SF(frame.noise_bytes, false),
+	SF(record.delivered, true),  SF(record.too_short, false),
+	SF(record.too_long, false),  SF(record.bad_header, false),
+	SF(record.replay, false),    SF(record.too_old, false),
+	SF(record.wrong_phase, false), SF(record.limit, false),
+	SF(record.bad_tag, false),   SF(record.stale, false),
+	SF(record.future, false),    SF(record.clock_steps, false),
+	SF(frames_in, true),	     SF(frames_out, true),
+	SF(frames_unexpected, false), SF(bytes_out, true),
+	SF(hs_started, false),	     SF(hs_completed, false),
+	SF(hs_failed, false),	     SF(hs_timeouts, false),
+	SF(hs_retransmits, false),   SF(hs_dup_answered, false),
+	SF(hs_frags_ignored, false), SF(hs_peer_errors, false),
+	SF(hs_lost_race, false),     SF(requests_sent, false),
+	SF(requests_received, false), SF(requests_limited, false),
+	SF(key_updates, false),	     SF(app_in, true),
+	SF(app_out, true),	     SF(app_bytes_in, true),
+	SF(app_bytes_out, true),     SF(rx_queue_full, false),
+	SF(tx_expired, false),	     SF(records_no_session, false),
+	SF(closes, false),
+};
+#undef SF
+
+static uint32_t field(const struct sg_conn_stats *s, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)s + off, sizeof(v));
+	return v;
+}
+
+static struct sg_conn_stats stats(int i)
+{
+	struct sg_conn_stats st;
+
+	sg_conn_get_stats(&N->s[i].e.c, &st);
+	return st;
+}
+
+/*
+ * spec: "name=value ..." (value a number, or * for any). Every field not
+ * named must be unchanged unless it is a traffic counter.
+ */
+static void expect(int i, const struct sg_conn_stats *before, const char *spec, int line)
+{
+	struct sg_conn_stats now = stats(i);
+	char msg[1024] = "";
+	size_t k;
+	int bad = 0;
+
+	for (k = 0; k < sizeof(stat_fields) / sizeof(stat_fields[0]); k++) {
+		const struct stat_field *f = &stat_fields[k];
+		uint32_t d = field(&now, f->off) - field(before, f->off);
+		const char *p = spec;
+		size_t nl = strlen(f->name);
+		bool named = false, any = false;
+		unsigned long want = 0;
+
+		while ((p = strstr(p, f->name)) != NULL) {
+			if ((p == spec || p[-1] == ' ') && p[nl] == '=') {
+				named = true;
+				if (p[nl + 1] == '*')
+					any = true;
+				else
+					want = strtoul(p + nl + 1, NULL, 0);
+				break;
+			}
+			p += nl;
+		}
+		if (any || (!named && f->traffic))
+			continue;
+		if (d != want) {
+			size_t l = strlen(msg);
+
+			snprintf(msg + l, sizeof(msg) - l, " %s=%u(want %lu)", f->name, d, want);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		dump();
+		ck_abort_msg("line %d: %s counters differ:%s (seed %llu)", line,
+			     i == GW ? "gateway" : "device", msg, (unsigned long long)g_seed);
+	}
+}
+#define EXPECT(i, before, spec) expect((i), &(before), (spec), __LINE__)
+
+static void dump(void)
+{
+	int i;
+
+	if (N == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		struct sg_conn_stats st = stats(i);
+		size_t k;
+
+		fprintf(stderr, "%s (seed %llu) status %#x hs_state %u last_hs_error %s:",
+			i == GW ? "gateway" : "device", (unsigned long long)g_seed,
+			sg_conn_status(&N->s[i].e.c), N->s[i].e.c.hs_state,
+			sg_errname(st.last_hs_error));
+		for (k = 0; k < sizeof(stat_fields) / sizeof(stat_fields[0]); k++) {
+			uint32_t v = field(&st, stat_fields[k].off);
+
+			if (v != 0)
+				fprintf(stderr, " %s=%u", stat_fields[k].name, v);
+		}
+		fprintf(stderr, "\n");
+	}
+}
+
+/* ---- what the MITM sees ---------------------------------------------------- */
+
+static void inspect(const struct simwire_frame *f, struct finfo *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	fi->dir = f->dir;
+	fi->kind = fi->hs_type = fi->rec_kind = -1;
+	fi->app_id = -1;
+	if (simwire_open(f, &fi->c) != 0)
+		return;
+	fi->ok = 1;
+	fi->kind = fi->c.ctrl & 0x0F;
+	fi->len = fi->c.len;
+	if (fi->kind == SG_FRAME_HANDSHAKE && fi->c.len >= 3) {
+		fi->hs_type = fi->c.payload[0] >> 5;
+		fi->hs_last = (fi->c.payload[0] >> 4) & 1;
+		fi->hs_offset = ((fi->c.payload[0] & 0x0F) << 8) | fi->c.payload[1];
+		fi->hs_xid = fi->c.payload[2];
+	}
+	if (fi->kind == SG_FRAME_RECORD && fi->c.len >= 4) {
+		fi->rec_flags = fi->c.payload[0];
+		fi->rec_kind = fi->c.payload[0] & 0x07;
+		fi->rec_seq24 = ((uint32_t)fi->c.payload[1] << 16) |
+				((uint32_t)fi->c.payload[2] << 8) | fi->c.payload[3];
+	}
+}
+
+/* ---- endpoints --------------------------------------------------------------- */
+
+static uint64_t end_now(const struct end *s)
+{
+	return (uint64_t)((int64_t)N->w.now_ms + s->clock_off);
+}
+
+static size_t ep_peek(void *ctx, const unsigned char **p)
+{
+	struct end *s = ctx;
+	struct sg_conn_stats st;
+	size_t n;
+
+	n = sg_conn_wire_peek(&s->e.c, p, end_now(s));
+	sg_conn_get_stats(&s->e.c, &st);
+	if (st.app_out != s->app_out_seen) {
+		/* this frame carries the next message of the FIFO */
+		s->cur_tag = (long)s->app_out_seen;
+		s->app_out_seen = st.app_out;
+	} else if (n > 0 && s->e.c.wire_off == 0) {
+		s->cur_tag = -1;
+	}
+	return n;
+}
+
+static void ep_ack(void *ctx, size_t n)
+{
+	struct end *s = ctx;
+
+	sg_conn_wire_ack(&s->e.c, n);
+}
+
+static void ep_push(void *ctx, const unsigned char *p, size_t n, uint64_t now)
+{
+	struct end *s = ctx;
+
+	(void)now;
+	sg_conn_wire_push(&s->e.c, p, n, end_now(s));
+	if (sg_conn_status(&s->e.c) & SG_CONN_WANT_WORK)
+		sg_conn_work(&s->e.c, end_now(s));
+}
+
+static bool chance(unsigned pm)
+{
+	return pm > 0 && simwire_rand(&N->w) % 1000 < pm;
+}
+
+/* The MITM: the test's rule, then seeded random faults. */
+static enum simwire_action mitm(struct simwire *w, struct simwire_frame *f, void *ctx)
+{
+	struct net *n = ctx;
+	struct end *s = &n->s[f->dir];
+	struct finfo fi;
+	enum simwire_action act = SW_PASS;
+	bool spoiled = false;
+
+	(void)w;
+	inspect(f, &fi);
+	if (fi.kind == SG_FRAME_RECORD && fi.rec_kind == SG_RECORD_APP && s->cur_tag >= 0)
+		fi.app_id = s->cur_tag;
+	if (n->rule != NULL)
+		act = n->rule(n, f, &fi);
+	if (act == SW_PASS && chance(n->drop_pm)) {
+		act = SW_DROP;
+		n->drops_done++;
+	}
+	if (act == SW_PASS && fi.ok && chance(n->flip_pm) && fi.len > 0) {
+		/* attacker-grade: CRC fixed, the upper layers must catch it */
+		simwire_flip(f, simwire_rand(&N->w) % (fi.len * 8));
+		n->flips_done++;
+		spoiled = true;
+	}
+	if (act == SW_PASS && chance(n->noise_pm)) {
+		/* line noise: the CRC catches it */
+		simwire_flip_raw(f, 8 + simwire_rand(&N->w) % ((f->len - 2) * 8));
+		spoiled = true;
+	}
+	if (act == SW_PASS && chance(n->delay_pm))
+		f->due_ms += 1 + simwire_rand(&N->w) % 50;
+	if (act == SW_PASS && chance(n->dup_pm))
+		simwire_inject(&N->w, f->dir, f->b, f->len, 1 + simwire_rand(&N->w) % 20);
+	if ((act != SW_PASS || spoiled) && fi.app_id >= 0 && s->t.lost != NULL)
+		s->t.lost[fi.app_id] = 1;
+	return act;
+}
+
+/* ---- set-up ---------------------------------------------------------------------- */
+
+static void net_setup(uint64_t base, enum sg_conn_start start)
+{
+	struct simwire_end a, b;
+
+	N = calloc(1, sizeof(*N));
+	ck_assert_ptr_nonnull(N);
+	N->seed = g_seed = seed_for(base);
+	te_end_setup(&N->s[GW].e, SG_CONN_GATEWAY, "gw", "dev-a", N->seed * 2 + 1);
+	te_end_setup(&N->s[DEV].e, SG_CONN_DEVICE, "dev-a", "gateway", N->seed * 2 + 2);
+	N->s[GW].e.cfg.start = N->s[DEV].e.cfg.start = start;
+	N->s[GW].dir = 0;
+	N->s[DEV].dir = 1;
+	N->s[GW].cur_tag = N->s[DEV].cur_tag = -1;
+	a.ctx = &N->s[GW];
+	b.ctx = &N->s[DEV];
+	a.peek = b.peek = ep_peek;
+	a.ack = b.ack = ep_ack;
+	a.push = b.push = ep_push;
+	simwire_init(&N->w, N->seed, a, b);
+	N->w.hook = mitm;
+	N->w.hook_ctx = N;
+	N->w.now_ms = 1000;
+}
+
+static void net_init(void)
+{
+	CHECK_ERR(te_end_init(&N->s[GW].e, end_now(&N->s[GW])), 0);
+	CHECK_ERR(te_end_init(&N->s[DEV].e, end_now(&N->s[DEV])), 0);
+}
+
+static void net_free(void)
+{
+	int i;
+
+	if (N == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		te_end_free(&N->s[i].e);
+		free(N->s[i].t.lost);
+		free(N->s[i].t.delivered);
+	}
+	simwire_free(&N->w);
+	free(N);
+	N = NULL;
+}
+
+static struct sg_conn *C(int i)
+{
+	return &N->s[i].e.c;
+}
+
+static bool established(int i)
+{
+	return (sg_conn_status(C(i)) & SG_CONN_ESTABLISHED) != 0;
+}
+
+static bool handshaking(int i)
+{
+	return (sg_conn_status(C(i)) & SG_CONN_HANDSHAKING) != 0;
+}
+
+/* ---- traffic ------------------------------------------------------------------- */
+
+/* Message id -> content: "<dir>:<id>:" then filler from the id. */
+static size_t make_msg(int dir, uint32_t id, unsigned char *buf)
+{
+	size_t n = (size_t)snprintf((char *)buf, 32, "%d:%u:", dir, id), len, i;
+
+	len = 8 + (id * 37u) % 180u;
+	if (len < n)
+		len = n;
+	for (i = n; i < len; i++)
+		buf[i] = (unsigned char)(id * 131u + i);
+	return len;
+}
+
+static void traffic_setup(uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		free(N->s[i].t.lost);
+		free(N->s[i].t.delivered);
+		memset(&N->s[i].t, 0, sizeof(N->s[i].t));
+		N->s[i].t.n_to_send = n;
+		N->s[i].t.lost = calloc(n ? n : 1, 1);
+		N->s[i].t.delivered = calloc(n ? n : 1, 1);
+		ck_assert(N->s[i].t.lost != NULL && N->s[i].t.delivered != NULL);
+	}
+}
+
+static void receive_all(struct end *rx)
+{
+	struct end *tx = &N->s[rx->dir ^ 1];
+	unsigned char buf[300], want[300];
+	size_t n;
+	unsigned d;
+	uint32_t id;
+
+	if (tx->t.delivered == NULL)
+		return; /* no traffic run: the test reads messages itself */
+	while (sg_conn_recv(&rx->e.c, buf, sizeof(buf), &n) == 0) {
+		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = 0;
+		if (sscanf((char *)buf, "%u:%u:", &d, &id) != 2 || d != (unsigned)tx->dir ||
+		    id >= tx->t.n_to_send || make_msg(tx->dir, id, want) != n ||
+		    memcmp(want, buf, n) != 0) {
+			tx->t.corrupt++;
+			continue;
+		}
+		if (tx->t.delivered[id])
+			tx->t.dup++;
+		tx->t.delivered[id] = 1;
+	}
+}
+
+static void feed(struct end *s)
+{
+	unsigned char buf[300];
+	size_t n;
+
+	while (s->t.next_id < s->t.n_to_send && (sg_conn_status(&s->e.c) & SG_CONN_ESTABLISHED)) {
+		n = make_msg(s->dir, s->t.next_id, buf);
+		if (sg_conn_send(&s->e.c, buf, n, end_now(s)) != 0)
+			break;
+		s->t.next_id++;
+	}
+}
+
+/* Receive phases only move forward within a session (K2). */
+static void check_phases(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct sg_record *r = sg_conn_record(C(i));
+		struct end *s = &N->s[i];
+
+		if (r == NULL)
+			continue;
+		if (s->e.c.stats.hs_completed != s->phase_hs) {
+			s->phase_hs = s->e.c.stats.hs_completed; /* a new session starts at 0 */
+			s->phase_seen = 0;
+		}
+		CHECK(r->rx.phase >= s->phase_seen);
+		s->phase_seen = r->rx.phase;
+	}
+}
+
+/* Run the simulation to t_end: deliver frames, tick engines at their
+ * deadlines, feed traffic (if a traffic run is set up and `traffic`),
+ * drain received messages. */
+static void run(uint64_t t_end, bool traffic)
+{
+	uint64_t next, d;
+	int i;
+
+	while (N->w.now_ms < t_end) {
+		for (i = 0; i < 2; i++) {
+			struct end *s = &N->s[i];
+
+			sg_conn_tick(&s->e.c, end_now(s));
+			if (sg_conn_status(&s->e.c) & SG_CONN_WANT_WORK)
+				sg_conn_work(&s->e.c, end_now(s));
+			if (traffic)
+				feed(s);
+		}
+		simwire_step(&N->w);
+		for (i = 0; i < 2; i++)
+			receive_all(&N->s[i]);
+		if (N->check_phases)
+			check_phases();
+		next = simwire_next_due(&N->w);
+		if (simwire_next_free(&N->w) < next)
+			next = simwire_next_free(&N->w);
+		for (i = 0; i < 2; i++) {
+			d = sg_conn_deadline(C(i));
+			if (d != UINT64_MAX) {
+				d = (uint64_t)((int64_t)d - N->s[i].clock_off);
+				if (d < next)
+					next = d;
+			}
+		}
+		if (traffic)
+			for (i = 0; i < 2; i++)
+				if (N->s[i].t.next_id < N->s[i].t.n_to_send && N->w.now_ms + 5 < next)
+					next = N->w.now_ms + 5;
+		if (next <= N->w.now_ms)
+			next = N->w.now_ms + 1;
+		if (next > t_end)
+			next = t_end;
+		simwire_advance(&N->w, next);
+	}
+}
+
+static void run_for(uint64_t ms)
+{
+	run(N->w.now_ms + ms, false);
+}
+
+/* Until both ends have a session and no exchange runs; false at limit. */
+static bool run_until_established(uint64_t limit_ms)
+{
+	uint64_t limit = N->w.now_ms + limit_ms;
+
+	while (N->w.now_ms < limit &&
+	       !(established(GW) && established(DEV) && !handshaking(GW) && !handshaking(DEV)))
+		run(N->w.now_ms + 10, false);
+	return established(GW) && established(DEV);
+}
+
+static void start_both(void)
+{
+	net_init();
+	sg_conn_start(C(GW), end_now(&N->s[GW]));
+	sg_conn_start(C(DEV), end_now(&N->s[DEV]));
+	CHECK(run_until_established(20000));
+}
+
+/* Send one message from end i now and run 50 ms. */
+static void send_msg(int i, const char *m)
+{
+	CHECK_ERR(sg_conn_send(C(i), m, strlen(m), end_now(&N->s[i])), 0);
+	run_for(50);
+}
+
+/* Messages waiting at end i, taken. */
+static int recv_count(int i)
+{
+	unsigned char buf[300];
+	size_t n;
+	int k = 0;
+
+	while (sg_conn_recv(C(i), buf, sizeof(buf), &n) == 0)
+		k++;
+	return k;
+}
+
+/* The delivery promise of a traffic run: at most once, unaltered, and
+ * everything not dropped or altered on the line arrives. */
+static void check_delivery(bool all_sent)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct traffic *t = &N->s[i].t;
+		uint32_t id, missing = 0, got = 0;
+
+		for (id = 0; id < t->n_to_send; id++) {
+			got += t->delivered[id];
+			if (!t->lost[id] && !t->delivered[id] && id < t->next_id)
+				missing++;
+		}
+		if (all_sent)
+			CHECK_EQ(t->next_id, t->n_to_send);
+		CHECK_EQ(t->dup, 0);
+		CHECK_EQ(t->corrupt, 0);
+		CHECK_EQ(missing, 0);
+		CHECK(got > 0 || t->n_to_send == 0);
+	}
+}
+
+/* ---- frames the attacker builds ------------------------------------------------- */
+
+/* The last recorded frame sent by dir of this kind (and handshake type,
+ * or record kind; -1 any). */
+static struct simwire_frame *last_frame(int dir, int kind, int sub)
+{
+	size_t i = N->w.nrec;
+
+	while (i-- > 0) {
+		struct finfo fi;
+
+		if (N->w.rec[i].dir != dir)
+			continue;
+		inspect(&N->w.rec[i], &fi);
+		if (fi.kind != kind)
+			continue;
+		if (sub >= 0 && kind == SG_FRAME_HANDSHAKE && fi.hs_type != sub)
+			continue;
+		if (sub >= 0 && kind == SG_FRAME_RECORD && fi.rec_kind != sub)
+			continue;
+		return &N->w.rec[i];
+	}
+	dump();
+	ck_abort_msg("no recorded frame of kind %d/%d from %d (seed %llu)", kind, sub, dir,
+		     (unsigned long long)g_seed);
+	return NULL;
+}
+
+/* Index range in the recording of the frames of one handshake message
+ * (all fragments of the first flight of `type` sent by dir from `from`). */
+static __attribute__((unused)) size_t find_frame(int dir, int kind, int sub, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < N->w.nrec; i++) {
+		struct finfo fi;
+
+		if (N->w.rec[i].dir != dir)
+			continue;
+		inspect(&N->w.rec[i], &fi);
+		if (fi.kind == kind && (sub < 0 || (kind == SG_FRAME_HANDSHAKE && fi.hs_type == sub) ||
+					(kind == SG_FRAME_RECORD && fi.rec_kind == sub)))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* A frame with any content, valid CRC, as sent by dir. */
+static struct simwire_frame make_frame(int dir, unsigned char addr, unsigned char ctrl,
+				       const void *payload, size_t len)
+{
+	struct simwire_frame f;
+	struct simwire_content c;
+
+	memset(&f, 0, sizeof(f));
+	f.dir = dir;
+	c.addr = addr;
+	c.ctrl = ctrl;
+	c.len = len;
+	if (len > 0)
+		memcpy(c.payload, payload, len);
+	simwire_build(&f, &c);
+	return f;
+}
+
+static unsigned char dirbit(int dir)
+{
+	return dir == GW ? SG_FRAME_FROM_GATEWAY : SG_FRAME_FROM_DEVICE;
+}
+
+/* Inject a handshake fragment as if sent by dir. */
+static __attribute__((unused)) void inject_hs(int dir, int type, int last, unsigned offset, unsigned xid,
+		      const void *data, size_t len, uint64_t delay)
+{
+	unsigned char p[SIMWIRE_MAX_FRAME];
+	struct simwire_frame f;
+
+	p[0] = (unsigned char)(((unsigned)type << 5) | (last ? 0x10u : 0u) | ((offset >> 8) & 0x0Fu));
+	p[1] = (unsigned char)(offset & 0xFF);
+	p[2] = (unsigned char)xid;
+	if (len > 0)
+		memcpy(p + 3, data, len);
+	f = make_frame(dir, ADDR, (unsigned char)(dirbit(dir) | SG_FRAME_HANDSHAKE), p, 3 + len);
+	simwire_inject(&N->w, dir, f.b, f.len, delay);
+}
+
+/* Inject a record payload (header, ciphertext, tag: whatever the attacker
+ * wants) as if sent by dir. */
+static void inject_rec(int dir, const void *payload, size_t len, uint64_t delay)
+{
+	struct simwire_frame f = make_frame(dir, ADDR, (unsigned char)(dirbit(dir) | SG_FRAME_RECORD),
+					    payload, len);
+
+	simwire_inject(&N->w, dir, f.b, f.len, delay);
+}
+
+static void inject_frame(const struct simwire_frame *f, uint64_t delay)
+{
+	simwire_inject(&N->w, f->dir, f->b, f->len, delay);
+}
+
+/* A forged record from dir: the header of a real record of this session
+ * with sequence number seq24 and random ciphertext and tag. */
+static void inject_forged(int dir, uint32_t seq24, size_t pt_len, uint64_t delay)
+{
+	unsigned char p[300];
+	size_t i, len = 4 + pt_len + 8;
+
+	p[0] = SG_RECORD_APP;
+	p[1] = (unsigned char)(seq24 >> 16);
+	p[2] = (unsigned char)(seq24 >> 8);
+	p[3] = (unsigned char)seq24;
+	for (i = 4; i < len; i++)
+		p[i] = (unsigned char)simwire_rand(&N->w);
+	inject_rec(dir, p, len, delay);
+}
+
+/* Next sequence number (low 24 bits) the receiver expects from dir. */
+static uint32_t next_seq24(int dir)
+{
+	const struct sg_record *r = sg_conn_record(C(dir));
+
+	ck_assert_ptr_nonnull(r);
+	return (uint32_t)(r->tx.seq & 0xFFFFFF);
+}
+
+/* Count the recorded frames sent by dir in [from, to) of a kind (and
+ * handshake type / record kind, -1 any). */
+static size_t count_frames(int dir, int kind, int sub, size_t from, size_t to)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < to && i < N->w.nrec; i++) {
+		struct finfo fi;
+
+		if (N->w.rec[i].dir != dir)
+			continue;
+		inspect(&N->w.rec[i], &fi);
+		if (fi.kind != kind)
+			continue;
+		if (sub >= 0 && kind == SG_FRAME_HANDSHAKE && fi.hs_type != sub)
+			continue;
+		if (sub >= 0 && kind == SG_FRAME_RECORD && fi.rec_kind != sub)
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* ======================================================================= */
+/* A. Replay, reordering and the sliding window                             */
+/* ======================================================================= */
+
+/*
+ * A1, A2: the attacker recorded a whole session (handshake and 20
+ * application records) and replays every frame of the gateway, in order,
+ * to the device. Each record is refused as a replay (all are inside the
+ * window); the repeated message_1 meets a finished exchange and is
+ * dropped; the repeated message_3 is answered with the stored message_4
+ * (E4), which the gateway ignores. Nothing is delivered; the session goes
+ * on.
+ */
+START_TEST(A1_A2_replay_of_a_recorded_session)
+{
+	struct sg_conn_stats d0, g0;
+	size_t end, nrec;
+	int i;
+
+	net_setup(101, SG_CONN_START_GATEWAY);
+	start_both();
+	for (i = 0; i < 20; i++)
+		send_msg(GW, "valve 7 open");
+	CHECK_EQ(recv_count(DEV), 20);
+	end = N->w.nrec;
+	nrec = count_frames(GW, SG_FRAME_RECORD, -1, 0, end);
+	CHECK_EQ(nrec, 20);
+	d0 = stats(DEV);
+	g0 = stats(GW);
+	CHECK_EQ(simwire_replay(&N->w, GW, 0, end, 3), 1 + 2 + 20); /* msg1, msg3 (2), records */
+	run_for(3 * end + 100);
+	CHECK_EQ(recv_count(DEV), 0);
+	EXPECT(DEV, d0, "record.replay=20 hs_dup_answered=1 app_in=0");
+	EXPECT(GW, g0, "hs_frags_ignored=1");
+	send_msg(GW, "still here");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/*
+ * A3, A7: the first record of the session (sequence number 0) replayed
+ * at once is a replay; once the window (128) has moved past it, it is too
+ * old. The genuine traffic in between is delivered.
+ */
+START_TEST(A3_A7_first_record_replayed_inside_then_left_of_the_window)
+{
+	struct simwire_frame first;
+	struct sg_conn_stats d0;
+	int i;
+
+	net_setup(102, SG_CONN_START_GATEWAY);
+	start_both();
+	send_msg(GW, "record zero");
+	CHECK_EQ(recv_count(DEV), 1);
+	first = *last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP);
+	d0 = stats(DEV);
+	inject_frame(&first, 0);
+	run_for(20);
+	EXPECT(DEV, d0, "record.replay=1 app_in=0");
+	for (i = 0; i < 130; i++) {
+		CHECK_ERR(sg_conn_send(C(GW), "fill", 4, N->w.now_ms), 0);
+		run_for(5);
+	}
+	CHECK_EQ(recv_count(DEV), 130);
+	d0 = stats(DEV);
+	inject_frame(&first, 0);
+	run_for(20);
+	EXPECT(DEV, d0, "record.too_old=1 app_in=0");
+	net_free();
+}
+END_TEST
+
+/* A rule that holds the n-th application record of the gateway. */
+static long hold_app_n = -1;
+static long app_seen;
+static enum simwire_action hold_nth_app(struct net *n, struct simwire_frame *f,
+					const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->dir == GW && fi->rec_kind == SG_RECORD_APP && fi->kind == SG_FRAME_RECORD) {
+		if (app_seen++ == hold_app_n)
+			return SW_HOLD;
+	}
+	return SW_PASS;
+}
+
+/*
+ * A4: a record held back by the attacker while five later ones pass is
+ * delivered once when released (out of order), and refused as a replay
+ * when sent again.
+ */
+START_TEST(A4_held_record_released_late_delivered_once)
+{
+	struct simwire_frame held;
+	struct sg_conn_stats d0;
+	unsigned char buf[64];
+	char want[6][8];
+	size_t n;
+	int i;
+
+	net_setup(103, SG_CONN_START_GATEWAY);
+	start_both();
+	app_seen = 0;
+	hold_app_n = 2;
+	N->rule = hold_nth_app;
+	d0 = stats(DEV);
+	for (i = 0; i < 6; i++) {
+		snprintf(want[i], sizeof(want[i]), "m%d", i);
+		send_msg(GW, want[i]);
+	}
+	CHECK_EQ(N->w.nheld, 1);
+	held = N->w.held[0];
+	simwire_release(&N->w, 0);
+	run_for(20);
+	/* order of delivery: 0 1 3 4 5, then the late 2 */
+	{
+		static const int order[6] = { 0, 1, 3, 4, 5, 2 };
+
+		for (i = 0; i < 6; i++) {
+			CHECK_ERR(sg_conn_recv(C(DEV), buf, sizeof(buf), &n), 0);
+			CHECK(n == strlen(want[order[i]]) && memcmp(buf, want[order[i]], n) == 0);
+		}
+	}
+	EXPECT(DEV, d0, "app_in=6");
+	inject_frame(last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP), 0);
+	inject_frame(&held, 1);
+	run_for(20);
+	EXPECT(DEV, d0, "app_in=6 record.replay=2");
+	net_free();
+}
+END_TEST
+
+/* A rule that drops the gateway's application records while drop_apps > 0. */
+static long drop_apps;
+static enum simwire_action drop_some_apps(struct net *n, struct simwire_frame *f,
+					  const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->dir == GW && fi->rec_kind == SG_RECORD_APP && drop_apps > 0) {
+		drop_apps--;
+		return SW_DROP;
+	}
+	return hold_nth_app(n, f, fi);
+}
+
+/*
+ * A6: one record held, then 300 consecutive records lost (a jump of
+ * more than twice the window): the next record is delivered, the window
+ * slides; the held one is now too old, and the new one replayed is a
+ * replay.
+ */
+START_TEST(A6_jump_beyond_the_window_then_old_and_new)
+{
+	struct sg_conn_stats d0;
+	int i;
+
+	net_setup(104, SG_CONN_START_GATEWAY);
+	start_both();
+	app_seen = 0;
+	hold_app_n = 0;
+	drop_apps = 0;
+	N->rule = drop_some_apps;
+	d0 = stats(DEV);
+	send_msg(GW, "held");
+	CHECK_EQ(N->w.nheld, 1);
+	drop_apps = 300;
+	for (i = 0; i < 300; i++) {
+		CHECK_ERR(sg_conn_send(C(GW), "lost", 4, N->w.now_ms), 0);
+		run_for(2);
+	}
+	CHECK_EQ(drop_apps, 0);
+	send_msg(GW, "after the jump");
+	CHECK_EQ(recv_count(DEV), 1);
+	simwire_release(&N->w, 0);
+	run_for(20);
+	inject_frame(last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP), 0);
+	run_for(20);
+	CHECK_EQ(recv_count(DEV), 0);
+	EXPECT(DEV, d0, "app_in=1 record.too_old=1 record.replay=1");
+	net_free();
+}
+END_TEST
+
+/*
+ * A8: forged records (random ciphertext and tag) with the next expected
+ * sequence number and with the largest one reconstruction accepts
+ * (expected + 2^23): both fail the tag before anything moves, the window
+ * is unchanged, and the genuine record with that very sequence number is
+ * still delivered.
+ */
+START_TEST(A8_forged_records_change_nothing)
+{
+	struct sg_conn_stats d0;
+	struct sg_replay win;
+	uint32_t e;
+
+	net_setup(105, SG_CONN_START_GATEWAY);
+	start_both();
+	send_msg(GW, "one");
+	CHECK_EQ(recv_count(DEV), 1);
+	d0 = stats(DEV);
+	win = C(DEV)->rec.rx.win;
+	e = next_seq24(GW);
+	inject_forged(GW, (e + (1u << 23)) & 0xFFFFFF, 20, 0);
+	inject_forged(GW, e, 20, 1);
+	run_for(20);
+	CHECK(memcmp(&win, &C(DEV)->rec.rx.win, sizeof(win)) == 0);
+	CHECK_EQ(C(DEV)->rec.rx.cur_failures, 2);
+	send_msg(GW, "two"); /* sequence number e */
+	CHECK_EQ(recv_count(DEV), 1);
+	EXPECT(DEV, d0, "record.bad_tag=2 app_in=1");
+	net_free();
+}
+END_TEST
+
+/* A9: every frame, both ways, sent twice (the copy 1 ms later). */
+static size_t rec_frames[2];
+static enum simwire_action duplicate_all(struct net *n, struct simwire_frame *f,
+					 const struct finfo *fi)
+{
+	(void)n;
+	if (fi->kind == SG_FRAME_RECORD)
+		rec_frames[fi->dir]++;
+	simwire_inject(&N->w, f->dir, f->b, f->len, 1);
+	return SW_PASS;
+}
+
+/*
+ * A9: a proxy duplicates every frame of a whole session, handshake and
+ * data, both directions, with key updates due every 20 records: every
+ * application message is delivered exactly once, and every record frame
+ * is refused exactly once as a replay (the duplicates of key-update
+ * records too: no double ratchet, C4).
+ *
+ * Handshake: the device's REQUEST (sent at start, before it has a
+ * session) arrives twice. The first meets the gateway's own running
+ * exchange and is not acted on (requests_limited); the copy arrives after
+ * that exchange completed and, being the first acted-on request of the
+ * rate-limit interval, starts one more exchange (5.4: an unauthenticated
+ * REQUEST can cost one handshake per interval, and no more). So two
+ * exchanges on each side, both complete; repeated handshake messages are
+ * answered from storage or ignored, never recomputed.
+ */
+START_TEST(A9_duplicate_every_frame_whole_session)
+{
+	struct sg_conn_stats d0, g0;
+	int i;
+
+	net_setup(106, SG_CONN_START_GATEWAY);
+	for (i = 0; i < 2; i++) {
+		sg_record_config_default(&N->s[i].e.cfg.record, 8, ADDR, dirbit(i));
+		N->s[i].e.cfg.record.update_after_records = 20;
+	}
+	rec_frames[0] = rec_frames[1] = 0;
+	N->rule = duplicate_all;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	traffic_setup(300);
+	start_both();
+	while (N->s[GW].t.next_id < 300 || N->s[DEV].t.next_id < 300)
+		run(N->w.now_ms + 500, true);
+	run_for(2000);
+	check_delivery(true);
+	CHECK(stats(GW).key_updates >= 5);
+	CHECK(stats(DEV).key_updates >= 5);
+	EXPECT(GW, g0,
+	       "hs_started=2 hs_completed=2 hs_frags_ignored=* requests_received=2 record.replay=* "
+	       "requests_limited=1 key_updates=* app_in=300");
+	EXPECT(DEV, d0,
+	       "hs_started=2 hs_completed=2 hs_dup_answered=* requests_sent=1 key_updates=* record.replay=* "
+	       "app_in=300");
+	CHECK_EQ(stats(DEV).record.delivered, rec_frames[GW]);
+	CHECK_EQ(stats(DEV).record.replay, rec_frames[GW]);
+	CHECK_EQ(stats(GW).record.delivered, rec_frames[DEV]);
+	CHECK_EQ(stats(GW).record.replay, rec_frames[DEV]);
+	net_free();
+}
+END_TEST
+/* ======================================================================= */
+/* main                                                                      */
+/* ======================================================================= */
+
+struct entry {
+	const TTest *test;
+	int loops; /* 0: a plain test; n: a loop test over _i = 0 .. n-1 */
+};
+
+/* `test_attacks [PREFIX...]` runs the tests whose names start with one of
+ * the prefixes (all without arguments). */
+int main(int argc, char **argv)
+{
+	const struct entry tests[] = {
+		{ A1_A2_replay_of_a_recorded_session, 0 },
+		{ A3_A7_first_record_replayed_inside_then_left_of_the_window, 0 },
+		{ A4_held_record_released_late_delivered_once, 0 },
+		{ A6_jump_beyond_the_window_then_old_and_new, 0 },
+		{ A8_forged_records_change_nothing, 0 },
+		{ A9_duplicate_every_frame_whole_session, 0 },
+	};
+	Suite *s = suite_create("attacks");
+	TCase *tc = tcase_create("catalogue");
+	SRunner *sr;
+	size_t i;
+	int failed, k, added = 0;
+
+	tcase_set_timeout(tc, 120);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		bool want = argc < 2;
+
+		for (k = 1; k < argc; k++)
+			if (strncmp(tests[i].test->name, argv[k], strlen(argv[k])) == 0)
+				want = true;
+		if (!want)
+			continue;
+		if (tests[i].loops > 0)
+			_tcase_add_test(tc, tests[i].test, 0, 0, 0, tests[i].loops);
+		else
+			_tcase_add_test(tc, tests[i].test, 0, 0, 0, 1);
+		added++;
+	}
+	if (added == 0) {
+		fprintf(stderr, "no test matches\n");
+		return EXIT_FAILURE;
+	}
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
