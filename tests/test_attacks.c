@@ -674,7 +674,7 @@ static struct simwire_frame *last_frame(int dir, int kind, int sub)
 
 /* Index range in the recording of the frames of one handshake message
  * (all fragments of the first flight of `type` sent by dir from `from`). */
-static __attribute__((unused)) size_t find_frame(int dir, int kind, int sub, size_t from)
+static size_t find_frame(int dir, int kind, int sub, size_t from)
 {
 	size_t i;
 
@@ -715,7 +715,7 @@ static unsigned char dirbit(int dir)
 }
 
 /* Inject a handshake fragment as if sent by dir. */
-static __attribute__((unused)) void inject_hs(int dir, int type, int last, unsigned offset, unsigned xid,
+static void inject_hs(int dir, int type, int last, unsigned offset, unsigned xid,
 		      const void *data, size_t len, uint64_t delay)
 {
 	unsigned char p[SIMWIRE_MAX_FRAME];
@@ -1074,6 +1074,539 @@ START_TEST(A9_duplicate_every_frame_whole_session)
 	net_free();
 }
 END_TEST
+
+/* ======================================================================= */
+/* B. Record integrity and parsing                                           */
+/* ======================================================================= */
+
+/*
+ * B1, B2, B3: every bit of a record frame's payload (header, ciphertext,
+ * tag) flipped by an attacker who fixes the CRC. The reserved flag bits
+ * and the timestamp flag are refused unread (bad_header); a sequence
+ * number turned into an already delivered one is a replay; everything
+ * else (kind, key phase, echo, other sequence numbers, ciphertext, tag)
+ * fails the tag. Then the same bits flipped as line noise (CRC not
+ * fixed): no frame reaches the record layer. The session goes on and
+ * the genuine record is delivered.
+ */
+START_TEST(B1_B2_B3_every_bit_of_a_record_frame)
+{
+	struct simwire_frame held, g;
+	struct sg_conn_stats d0;
+	struct finfo fi;
+	unsigned want_header = 0, want_replay = 0, want_tag = 0, nraw = 0;
+	uint32_t s, top;
+	size_t bit;
+	char spec[200];
+	int i;
+
+	net_setup(201, SG_CONN_START_GATEWAY);
+	/* hundreds of failures in a row: keep the session (B2 tests the
+	 * re-handshake they would ask for) */
+	N->s[DEV].e.cfg.fail_rehandshake = 100000;
+	start_both();
+	for (i = 0; i < 5; i++)
+		send_msg(GW, "before");
+	CHECK_EQ(recv_count(DEV), 5);
+	app_seen = 0;
+	hold_app_n = 0;
+	N->rule = hold_nth_app;
+	send_msg(GW, "the held one");
+	CHECK_EQ(N->w.nheld, 1);
+	held = N->w.held[0];
+	inspect(&held, &fi);
+	s = fi.rec_seq24;
+	top = s - 1; /* every record before it was delivered */
+	CHECK_EQ(s, 5);
+	d0 = stats(DEV);
+	for (bit = 0; bit < fi.len * 8; bit++) {
+		g = held;
+		simwire_flip(&g, bit);
+		inject_frame(&g, 0);
+		run_for(1);
+		if (bit < 8) {
+			unsigned m = 1u << bit;
+
+			if (m & 0x98u) /* reserved bits 7 and 3, timestamp flag */
+				want_header++;
+			else
+				want_tag++; /* kind 1, 2, 4; key phase; echo */
+		} else if (bit < 32) {
+			/* sequence bytes, big-endian */
+			uint32_t v = s ^ (1u << (23 - (bit - 8) / 8 * 8 - 7 + (bit % 8)));
+
+			if (v <= top)
+				want_replay++;
+			else
+				want_tag++;
+		} else {
+			want_tag++;
+		}
+	}
+	snprintf(spec, sizeof(spec), "record.bad_header=%u record.replay=%u record.bad_tag=%u app_in=0",
+		 want_header, want_replay, want_tag);
+	EXPECT(DEV, d0, spec);
+	CHECK_EQ(want_header, 3);
+	CHECK_EQ(want_replay, 2); /* 5 ^ 1 = 4 and 5 ^ 4 = 1 */
+	/* noise on the line: the CRC (or COBS) catches every single flip */
+	d0 = stats(DEV);
+	for (bit = 0; bit < held.len * 8; bit++) {
+		g = held;
+		simwire_flip_raw(&g, bit);
+		inject_frame(&g, 0);
+		run_for(1);
+		nraw++;
+	}
+	EXPECT(DEV, d0,
+	       "frame.frames=0 frame.too_long=* frame.bad_cobs=* frame.too_short=* "
+	       "frame.bad_crc=* frame.bad_ctrl=* frame.wrong_dir=* frame.wrong_addr=* "
+	       "frame.noise_bytes=* frames_in=0 app_in=0");
+	CHECK(nraw > 100);
+	/* the last flip hit the closing delimiter: that frame ends at the
+	 * next one */
+	simwire_inject(&N->w, GW, (const unsigned char *)"", 1, 0);
+	run_for(1);
+	d0 = stats(DEV);
+	simwire_release(&N->w, 0);
+	run_for(20);
+	CHECK_EQ(recv_count(DEV), 1);
+	EXPECT(DEV, d0, "app_in=1");
+	net_free();
+}
+END_TEST
+
+/*
+ * B2 (bad-record limit): forged records never tear a session down; after
+ * fail_rehandshake (here 8) consecutive failures with no good record in
+ * between, the side asks for a new handshake: the device with an
+ * authenticated REHANDSHAKE record, the gateway by starting one, at most
+ * once per request interval (5.4). A second burst within the interval
+ * starts nothing.
+ */
+START_TEST(B2_forged_records_start_one_rehandshake_per_interval)
+{
+	struct sg_conn_stats d0, g0;
+	uint32_t e;
+	int i;
+
+	net_setup(202, SG_CONN_START_GATEWAY);
+	for (i = 0; i < 2; i++)
+		N->s[i].e.cfg.fail_rehandshake = 8;
+	start_both();
+	/* the device under attack */
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	e = next_seq24(GW);
+	for (i = 0; i < 8; i++)
+		inject_forged(GW, (e + (uint32_t)i) & 0xFFFFFF, 10, 0);
+	CHECK(run_until_established(5000));
+	run_for(100);
+	EXPECT(DEV, d0, "record.bad_tag=8 hs_started=1 hs_completed=1");
+	EXPECT(GW, g0, "hs_started=1 hs_completed=1");
+	/* the gateway under attack, twice within 10 s */
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	for (i = 0; i < 8; i++)
+		inject_forged(DEV, ((uint32_t)i + 1000) & 0xFFFFFF, 10, 0);
+	run_for(3000);
+	for (i = 0; i < 8; i++)
+		inject_forged(DEV, ((uint32_t)i + 2000) & 0xFFFFFF, 10, 0);
+	run_for(3000);
+	EXPECT(GW, g0, "record.bad_tag=16 hs_started=1 hs_completed=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1");
+	send_msg(GW, "the session carries on");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/*
+ * B4: a record frame cut to every shorter length by an attacker (CRC
+ * fixed): shorter than header + tag (12 bytes) is too short, anything
+ * longer fails the tag; no read past the data (ASan). The same frame cut
+ * on the line (noise) never reaches the record layer. An empty message
+ * is valid and delivered.
+ */
+START_TEST(B4_truncated_record_frames)
+{
+	struct simwire_frame held, g;
+	struct sg_conn_stats d0;
+	unsigned char buf[8];
+	size_t n, cut;
+
+	net_setup(203, SG_CONN_START_GATEWAY);
+	start_both();
+	app_seen = 0;
+	hold_app_n = 0;
+	N->rule = hold_nth_app;
+	send_msg(GW, "12345");
+	held = N->w.held[0];
+	CHECK_EQ(simwire_kind(&held), SG_FRAME_RECORD);
+	d0 = stats(DEV);
+	for (cut = 0; cut < 4 + 5 + 8; cut++) {
+		g = held;
+		simwire_truncate(&g, cut);
+		inject_frame(&g, 0);
+		run_for(1);
+	}
+	EXPECT(DEV, d0, "record.too_short=12 record.bad_tag=5 app_in=0");
+	d0 = stats(DEV);
+	for (cut = 1; cut + 1 < held.len; cut++) {
+		g = held;
+		simwire_truncate_raw(&g, cut);
+		inject_frame(&g, 0);
+		run_for(1);
+	}
+	EXPECT(DEV, d0,
+	       "frame.frames=0 frame.too_short=* frame.bad_crc=* frame.bad_cobs=* "
+	       "frame.noise_bytes=* frames_in=0 app_in=0");
+	d0 = stats(DEV);
+	simwire_release(&N->w, 0);
+	CHECK_ERR(sg_conn_send(C(GW), "", 0, N->w.now_ms), 0);
+	run_for(20);
+	CHECK_ERR(sg_conn_recv(C(DEV), buf, sizeof(buf), &n), 0);
+	CHECK_EQ(n, 5);
+	CHECK_ERR(sg_conn_recv(C(DEV), buf, sizeof(buf), &n), 0);
+	CHECK_EQ(n, 0);
+	EXPECT(DEV, d0, "app_in=2");
+	net_free();
+}
+END_TEST
+
+/* Frames of every reserved or unknown shape at end `to`, as sent by its
+ * peer. Returns the number injected. */
+static int inject_oddities(int to, const struct simwire_frame *genuine_record)
+{
+	int from = to ^ 1, k = 0;
+	unsigned kind, b;
+	struct simwire_frame g;
+	struct simwire_content c;
+	static const unsigned flag_bits[] = { 0x80, 0x08, 0x10 };
+
+	for (kind = 3; kind <= 15; kind++, k++) {
+		g = make_frame(from, ADDR, (unsigned char)(dirbit(from) | kind), "x", 1);
+		inject_frame(&g, 0);
+	}
+	for (b = 0x10; b <= 0x40; b <<= 1, k++) {
+		g = make_frame(from, ADDR, (unsigned char)(dirbit(from) | b | SG_FRAME_RECORD), "xyz", 3);
+		inject_frame(&g, 0);
+	}
+	/* a genuine record relabelled with the reserved kinds 6, 7 and the
+	 * reserved and timestamp flags */
+	for (kind = 6; kind <= 7; kind++, k++) {
+		g = *genuine_record;
+		ck_assert_int_eq(simwire_open(&g, &c), 0);
+		c.payload[0] = (unsigned char)((c.payload[0] & ~0x07u) | kind);
+		simwire_build(&g, &c);
+		inject_frame(&g, 0);
+	}
+	for (b = 0; b < 3; b++, k++) {
+		g = *genuine_record;
+		ck_assert_int_eq(simwire_open(&g, &c), 0);
+		c.payload[0] ^= (unsigned char)flag_bits[b];
+		simwire_build(&g, &c);
+		inject_frame(&g, 0);
+	}
+	/* handshake transport: type 0, a REQUEST with data, a BUSY nobody
+	 * waits for */
+	inject_hs(from, 0, 1, 0, 1, "a", 1, 0);
+	inject_hs(from, SG_FLIGHT_REQUEST, 1, 0, 1, "a", 1, 0);
+	inject_hs(from, SG_FLIGHT_BUSY, 1, 0, 1, NULL, 0, 0);
+	/* a POLL with a payload */
+	g = make_frame(from, ADDR, (unsigned char)(dirbit(from) | SG_FRAME_POLL), "poll", 4);
+	inject_frame(&g, 0);
+	return k + 4;
+}
+
+/*
+ * B7, I6: frames of unknown kinds, reserved ctrl bits, records of the
+ * reserved kinds or with reserved flags, malformed or unexpected
+ * transport messages, at both ends of a live session: all dropped and
+ * counted, nothing delivered, and neither end sends anything in answer
+ * (no alert storm, no ping-pong). A POLL carries nothing: its payload is
+ * ignored.
+ */
+START_TEST(B7_I6_unknown_kinds_and_reserved_bits_no_reply)
+{
+	struct simwire_frame grec, drec;
+	struct sg_conn_stats d0, g0;
+	int side;
+
+	net_setup(204, SG_CONN_START_GATEWAY);
+	start_both();
+	send_msg(GW, "down");
+	send_msg(DEV, "up");
+	CHECK_EQ(recv_count(DEV), 1);
+	CHECK_EQ(recv_count(GW), 1);
+	grec = *last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP);
+	drec = *last_frame(DEV, SG_FRAME_RECORD, SG_RECORD_APP);
+	for (side = 0; side < 2; side++) {
+		int to = side == 0 ? DEV : GW;
+
+		d0 = stats(DEV);
+		g0 = stats(GW);
+		CHECK_EQ(inject_oddities(to, to == DEV ? &grec : &drec), 25);
+		run_for(100);
+		expect(to, to == DEV ? &d0 : &g0,
+		       "frames_unexpected=13 frame.bad_ctrl=3 frame.noise_bytes=* "
+		       "record.bad_header=5 hs_frags_ignored=3 frames_in=22 frames_out=0 "
+		       "bytes_out=0 app_in=0",
+		       __LINE__);
+		expect(to ^ 1, to == DEV ? &g0 : &d0, "frames_in=0 frames_out=0", __LINE__);
+	}
+	net_free();
+}
+END_TEST
+
+/*
+ * B8: no (key, nonce) pair twice: each session (first handshake, a
+ * re-handshake, a device reboot, a gateway reboot) has new keys and IVs
+ * in both directions, agreed by both ends, and each starts its sequence
+ * numbers at 0; the same plaintext sent twice gives two different
+ * ciphertexts.
+ */
+START_TEST(B8_new_keys_every_session_across_reboots)
+{
+	struct sg_record_keys k[8];
+	struct simwire_content a, b;
+	size_t at, i, j, nk = 0, first_rec;
+	int round;
+
+	net_setup(205, SG_CONN_START_GATEWAY);
+	start_both();
+	for (round = 0; round < 4; round++) {
+		const struct sg_record *gr = sg_conn_record(C(GW)), *dr = sg_conn_record(C(DEV));
+
+		CHECK(gr != NULL && dr != NULL);
+		CHECK(memcmp(&gr->tx.k, &dr->rx.cur, sizeof(gr->tx.k)) == 0);
+		CHECK(memcmp(&dr->tx.k, &gr->rx.cur, sizeof(dr->tx.k)) == 0);
+		CHECK_EQ(gr->tx.seq, 0);
+		CHECK_EQ(dr->tx.seq, 0);
+		k[nk++] = gr->tx.k;
+		k[nk++] = dr->tx.k;
+		first_rec = N->w.nrec;
+		send_msg(GW, "same");
+		send_msg(GW, "same");
+		CHECK_EQ(recv_count(DEV), 2);
+		at = find_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP, first_rec);
+		CHECK(at != SIZE_MAX);
+		CHECK(simwire_open(&N->w.rec[at], &a) == 0);
+		CHECK(simwire_open(last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP), &b) == 0);
+		CHECK(a.len == b.len && memcmp(a.payload + 4, b.payload + 4, a.len - 4) != 0);
+		CHECK_EQ(a.payload[1] | a.payload[2] | a.payload[3], 0); /* seq 0 */
+		switch (round) {
+		case 0:
+			CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+			break;
+		case 1:
+		case 2: {
+			int who = round == 1 ? DEV : GW;
+
+			sg_conn_wipe(C(who));
+			N->s[who].e.rng_state += 0x1234567;
+			CHECK_ERR(te_end_init(&N->s[who].e, N->w.now_ms), 0);
+			sg_conn_start(C(who), N->w.now_ms);
+			break;
+		}
+		default:
+			break;
+		}
+		if (round < 3)
+			CHECK(run_until_established(20000));
+	}
+	for (i = 0; i < nk; i++)
+		for (j = i + 1; j < nk; j++) {
+			CHECK(memcmp(k[i].key, k[j].key, sizeof(k[i].key)) != 0);
+			CHECK(memcmp(k[i].iv, k[j].iv, sizeof(k[i].iv)) != 0);
+		}
+	net_free();
+}
+END_TEST
+
+/* ======================================================================= */
+/* C. Key phases, key update, limits                                        */
+/* ======================================================================= */
+
+static unsigned ku_dropped;
+static enum simwire_action drop_key_updates(struct net *n, struct simwire_frame *f,
+					    const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->kind == SG_FRAME_RECORD && fi->rec_kind == SG_RECORD_KEY_UPDATE) {
+		ku_dropped++;
+		return SW_DROP;
+	}
+	return SW_PASS;
+}
+
+static void update_every(unsigned records)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sg_record_config_default(&N->s[i].e.cfg.record, 8, ADDR, dirbit(i));
+		N->s[i].e.cfg.record.update_after_records = records;
+	}
+}
+
+/*
+ * C5: an attacker drops every KEY_UPDATE record, both ways, for a whole
+ * session with updates due every 10 records. The first record of a new
+ * phase does the same job, so both directions still move to new keys;
+ * every message is delivered once and no record is ever tried under a
+ * wrong key (no bad tag, no wrong phase).
+ */
+START_TEST(C5_key_update_records_always_dropped)
+{
+	struct sg_conn_stats d0, g0;
+	int i;
+
+	net_setup(301, SG_CONN_START_GATEWAY);
+	update_every(10);
+	ku_dropped = 0;
+	N->rule = drop_key_updates;
+	N->check_phases = true;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	traffic_setup(200);
+	start_both();
+	while (N->s[GW].t.next_id < 200 || N->s[DEV].t.next_id < 200)
+		run(N->w.now_ms + 500, true);
+	run_for(2000);
+	check_delivery(true);
+	for (i = 0; i < 2; i++) {
+		CHECK(stats(i).key_updates >= 5);
+		CHECK(sg_conn_record(C(i))->rx.phase >= 5);
+	}
+	CHECK(ku_dropped >= 10);
+	EXPECT(GW, g0, "hs_started=1 hs_completed=1 requests_received=1 requests_limited=1 "
+		       "key_updates=* app_in=200");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 requests_sent=1 key_updates=* app_in=200");
+	net_free();
+}
+END_TEST
+
+/*
+ * C6: both ends update their sending keys at the same moments (updates
+ * due every 25 records, traffic in step both ways): per-direction keys
+ * converge, nothing is refused, no deadlock.
+ */
+START_TEST(C6_simultaneous_key_updates)
+{
+	struct sg_conn_stats d0, g0;
+	int i;
+
+	net_setup(302, SG_CONN_START_GATEWAY);
+	update_every(25);
+	N->check_phases = true;
+	traffic_setup(300);
+	start_both();
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	while (N->s[GW].t.next_id < 300 || N->s[DEV].t.next_id < 300)
+		run(N->w.now_ms + 500, true);
+	run_for(2000);
+	check_delivery(true);
+	for (i = 0; i < 2; i++)
+		CHECK(stats(i).key_updates >= 5);
+	EXPECT(GW, g0, "key_updates=* app_in=300");
+	EXPECT(DEV, d0, "key_updates=* app_in=300");
+	net_free();
+}
+END_TEST
+
+static unsigned ku_seen[2];
+static enum simwire_action count_key_updates(struct net *n, struct simwire_frame *f,
+					     const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->kind == SG_FRAME_RECORD && fi->rec_kind == SG_RECORD_KEY_UPDATE)
+		ku_seen[fi->dir]++;
+	return SW_PASS;
+}
+
+/*
+ * C9: with a failed-decryption limit of 4 on the gateway's receive key,
+ * four forgeries retire the key: the gateway asks the device (KEY_UPDATE
+ * with REQUEST) to update its sending key, the device does, and its
+ * traffic flows again under the next key.
+ */
+START_TEST(C9_failed_decryption_limit_session_recovers)
+{
+	struct sg_conn_stats d0, g0;
+	uint32_t e;
+	int i;
+
+	net_setup(303, SG_CONN_START_GATEWAY);
+	update_every(0);
+	N->s[GW].e.cfg.record.limit_failures = 4;
+	N->w.baud = 115200;
+	ku_seen[0] = ku_seen[1] = 0;
+	N->rule = count_key_updates;
+	start_both();
+	send_msg(DEV, "before");
+	CHECK_EQ(recv_count(GW), 1);
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	e = next_seq24(DEV);
+	for (i = 0; i < 4; i++)
+		inject_forged(DEV, (e + (uint32_t)i) & 0xFFFFFF, 10, 0);
+	run_for(100);
+	CHECK_EQ(sg_conn_record(C(DEV))->tx.phase, 1);
+	CHECK_EQ(ku_seen[GW], 1); /* one request */
+	CHECK_EQ(ku_seen[DEV], 1); /* one update */
+	CHECK(!(sg_record_status(sg_conn_record(C(GW)), N->w.now_ms) & SG_RECORD_ST_RX_EXHAUSTED));
+	send_msg(DEV, "after");
+	CHECK_EQ(recv_count(GW), 1);
+	EXPECT(GW, g0, "record.bad_tag=4 app_in=1");
+	EXPECT(DEV, d0, "key_updates=1");
+	net_free();
+}
+END_TEST
+/*
+ * C9, I6: the gateway's receive key is retired by forgeries while the
+ * device is silent (unreachable, or its frames dropped): the gateway
+ * repeats its KEY_UPDATE request at most once per retransmission timeout
+ * (hs_rto_ms), not in a loop that fills the line.
+ */
+static enum simwire_action drop_from_device(struct net *n, struct simwire_frame *f,
+					    const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->kind == SG_FRAME_RECORD && fi->rec_kind == SG_RECORD_KEY_UPDATE)
+		ku_seen[fi->dir]++;
+	return fi->dir == DEV ? SW_DROP : SW_PASS;
+}
+
+START_TEST(C9_I6_key_update_request_not_repeated_in_a_loop)
+{
+	struct sg_conn_stats g0;
+	uint32_t e;
+	int i;
+
+	net_setup(304, SG_CONN_START_GATEWAY);
+	update_every(0);
+	N->s[GW].e.cfg.record.limit_failures = 4;
+	N->w.baud = 115200;
+	start_both();
+	ku_seen[0] = ku_seen[1] = 0;
+	N->rule = drop_from_device;
+	g0 = stats(GW);
+	e = next_seq24(DEV);
+	for (i = 0; i < 4; i++)
+		inject_forged(DEV, (e + (uint32_t)i) & 0xFFFFFF, 10, 0);
+	run_for(10000);
+	printf("C9_I6: %u KEY_UPDATE requests in 10 s\n", ku_seen[GW]);
+	/* at t = 0, 2, 4, 6, 8, 10 s at most (hs_rto_ms 2000) */
+	CHECK(ku_seen[GW] >= 1 && ku_seen[GW] <= 6);
+	EXPECT(GW, g0, "record.bad_tag=4");
+	net_free();
+}
+END_TEST
+
 /* ======================================================================= */
 /* main                                                                      */
 /* ======================================================================= */
@@ -1094,14 +1627,27 @@ int main(int argc, char **argv)
 		{ A6_jump_beyond_the_window_then_old_and_new, 0 },
 		{ A8_forged_records_change_nothing, 0 },
 		{ A9_duplicate_every_frame_whole_session, 0 },
+		{ B1_B2_B3_every_bit_of_a_record_frame, 0 },
+		{ B2_forged_records_start_one_rehandshake_per_interval, 0 },
+		{ B4_truncated_record_frames, 0 },
+		{ B7_I6_unknown_kinds_and_reserved_bits_no_reply, 0 },
+		{ B8_new_keys_every_session_across_reboots, 0 },
+		{ C5_key_update_records_always_dropped, 0 },
+		{ C6_simultaneous_key_updates, 0 },
+		{ C9_failed_decryption_limit_session_recovers, 0 },
+		{ C9_I6_key_update_request_not_repeated_in_a_loop, 0 },
 	};
-	Suite *s = suite_create("attacks");
-	TCase *tc = tcase_create("catalogue");
+	Suite *s;
+	TCase *tc;
 	SRunner *sr;
 	size_t i;
 	int failed, k, added = 0;
 
+	s = suite_create("attacks");
+	tc = tcase_create("catalogue");
 	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		bool want = argc < 2;
 
@@ -1118,10 +1664,9 @@ int main(int argc, char **argv)
 	}
 	if (added == 0) {
 		fprintf(stderr, "no test matches\n");
+		srunner_free(sr);
 		return EXIT_FAILURE;
 	}
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
