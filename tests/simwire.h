@@ -50,7 +50,9 @@ enum simwire_action {
 };
 
 struct simwire;
-/* Called for every frame before the random faults; may modify f. */
+/* Called for every frame before the random faults; may modify f. Frames
+ * it injects with no delay are delivered before f (f is queued after the
+ * hook returns). */
 typedef enum simwire_action (*simwire_hook)(struct simwire *w, struct simwire_frame *f,
 					    void *hook_ctx);
 

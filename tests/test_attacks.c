@@ -1607,6 +1607,957 @@ START_TEST(C9_I6_key_update_request_not_repeated_in_a_loop)
 }
 END_TEST
 
+
+/* ======================================================================= */
+/* D. Freshness and timing                                                   */
+/* ======================================================================= */
+
+static void freshness_on(uint32_t max_age)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sg_record_config_default(&N->s[i].e.cfg.record, 8, ADDR, dirbit(i));
+		N->s[i].e.cfg.record.freshness = true;
+		N->s[i].e.cfg.record.max_age_ms = max_age;
+	}
+}
+
+static unsigned rehs_seen[2];
+static enum simwire_action count_rehandshakes(struct net *n, struct simwire_frame *f,
+					      const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->kind == SG_FRAME_RECORD && fi->rec_kind == SG_RECORD_REHANDSHAKE)
+		rehs_seen[fi->dir]++;
+	return SW_PASS;
+}
+
+/*
+ * D3: the device's monotonic clock steps one hour forward (a faulty RTC
+ * or timer) during a session with freshness. Nothing stale is accepted:
+ * the device refuses the gateway's records as stale, the gateway the
+ * device's as from the future. Recovery is a new handshake (new anchors)
+ * without anyone's help:
+ * 1. both ends talk: the gateway, seeing records from the future, raises
+ *    CLOCK_SUSPECT after three and renews the session;
+ * 2. (a second step) only the gateway talks: the device raises
+ *    CLOCK_SUSPECT and asks with an authenticated REHANDSHAKE record,
+ *    repeated at most once per hs_rto_ms while the suspicion lasts
+ *    (not a record per frame slot); the gateway refuses those as from
+ *    the future too, suspects in turn, and renews.
+ */
+START_TEST(D3_device_clock_steps_forward_session_recovers)
+{
+	struct sg_conn_stats d0, g0;
+	uint64_t t0;
+	int i, back = -1;
+
+	net_setup(401, SG_CONN_START_GATEWAY);
+	freshness_on(2000);
+	N->w.baud = 115200;
+	rehs_seen[0] = rehs_seen[1] = 0;
+	N->rule = count_rehandshakes;
+	start_both();
+	send_msg(GW, "before");
+	CHECK_EQ(recv_count(DEV), 1);
+
+	/* 1 */
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	N->s[DEV].clock_off += 3600 * 1000;
+	t0 = N->w.now_ms;
+	for (i = 0; i < 20 && back < 0; i++) {
+		send_msg(GW, "tick");
+		send_msg(DEV, "tock");
+		run_for(900);
+		if (stats(GW).hs_completed > g0.hs_completed)
+			back = i;
+		(void)recv_count(GW);
+		(void)recv_count(DEV);
+	}
+	CHECK(back >= 0);
+	printf("D3 (both talk): session back after %llu ms\n",
+	       (unsigned long long)(N->w.now_ms - t0));
+	CHECK(stats(GW).record.future - g0.record.future >= 3);
+	/* the device's key is more than an hour old by its clock: it updated */
+	EXPECT(DEV, d0, "record.stale=* hs_started=1 hs_completed=1 key_updates=*");
+	EXPECT(GW, g0, "record.future=* hs_started=1 hs_completed=1");
+	send_msg(GW, "down");
+	send_msg(DEV, "up");
+	CHECK_EQ(recv_count(DEV), 1);
+	CHECK_EQ(recv_count(GW), 1);
+
+	/* 2 */
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	rehs_seen[DEV] = 0;
+	N->s[DEV].clock_off += 3600 * 1000;
+	t0 = N->w.now_ms;
+	back = -1;
+	for (i = 0; i < 30 && back < 0; i++) {
+		send_msg(GW, "tick");
+		run_for(450);
+		if (stats(GW).hs_completed > g0.hs_completed)
+			back = i;
+		(void)recv_count(DEV);
+	}
+	CHECK(back >= 0);
+	printf("D3 (gateway talks): session back after %llu ms, %u REHANDSHAKE records\n",
+	       (unsigned long long)(N->w.now_ms - t0), rehs_seen[DEV]);
+	CHECK(stats(DEV).record.stale - d0.record.stale >= 3);
+	CHECK(rehs_seen[DEV] >= 1 && rehs_seen[DEV] <= 8);
+	EXPECT(DEV, d0, "record.stale=* hs_started=1 hs_completed=1 key_updates=*");
+	/* a REHANDSHAKE of the replaced session still on the line when the
+	 * gateway switches fails under the new keys (E12) */
+	EXPECT(GW, g0, "record.future=* record.bad_tag=* hs_started=1 hs_completed=1");
+	send_msg(GW, "down");
+	send_msg(DEV, "up");
+	CHECK_EQ(recv_count(DEV), 1);
+	CHECK_EQ(recv_count(GW), 1);
+	net_free();
+}
+END_TEST
+
+/* D4: the gateway's first message_1 is held; its retransmissions are
+ * dropped until that exchange times out; the next exchange completes. */
+static int d4_xid = -1;
+static enum simwire_action hold_first_exchange(struct net *n, struct simwire_frame *f,
+					       const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->dir == GW && fi->hs_type == SG_FLIGHT_MSG1) {
+		if (d4_xid < 0) {
+			d4_xid = fi->hs_xid;
+			return SW_HOLD;
+		}
+		if (fi->hs_xid == d4_xid)
+			return SW_DROP;
+	}
+	return SW_PASS;
+}
+
+/*
+ * D4: a message_1 held back and released after its exchange was given up
+ * (and a later one completed): it is a new exchange to the device, which
+ * computes a message_2 (one key pair, one ECDH, one signature) that the
+ * gateway, expecting nothing, ignores. No session is bound to the stale
+ * ephemeral key (the gateway wiped it when it gave up); the device's
+ * half-open exchange expires after hs_timeout_ms; the live session
+ * carries traffic all along.
+ */
+START_TEST(D4_held_message_1_released_late)
+{
+	struct sg_conn_stats d0, g0;
+	int i;
+
+	net_setup(402, SG_CONN_START_GATEWAY);
+	d4_xid = -1;
+	N->rule = hold_first_exchange;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(120000));
+	CHECK_EQ(stats(GW).hs_timeouts, 1);
+	CHECK_EQ(N->w.nheld, 1);
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	simwire_release(&N->w, 0);
+	for (i = 0; i < 70; i++) {
+		send_msg(GW, "down");
+		send_msg(DEV, "up");
+		CHECK_EQ(recv_count(DEV), 1);
+		CHECK_EQ(recv_count(GW), 1);
+		run_for(900);
+	}
+	EXPECT(DEV, d0, "hs_started=1 hs_timeouts=1 hs_failed=1 app_in=70");
+	CHECK_ERR(stats(DEV).last_hs_error, SG_ETIMEOUT);
+	EXPECT(GW, g0, "hs_frags_ignored=1 app_in=70");
+	CHECK(!handshaking(DEV));
+	net_free();
+}
+END_TEST
+
+/* D5: the device's handshake answers are lost while `blackout`. */
+static bool blackout;
+static enum simwire_action drop_device_handshake(struct net *n, struct simwire_frame *f,
+						 const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	return blackout && fi->dir == DEV && fi->kind == SG_FRAME_HANDSHAKE ? SW_DROP : SW_PASS;
+}
+
+/*
+ * D5: the session lifetime (5 s here) starts a renewal; the attacker
+ * drops the device's handshake answers until that exchange times out
+ * (60 s). The renewal must be tried again (with backoff) once the line
+ * is clean, rather than the old session living on past its lifetime
+ * forever. Meanwhile the old session carries traffic.
+ */
+START_TEST(D5_failed_renewal_is_retried)
+{
+	struct sg_conn_stats d0, g0;
+	int i;
+
+	net_setup(403, SG_CONN_START_GATEWAY);
+	for (i = 0; i < 2; i++)
+		N->s[i].e.cfg.lifetime_ms = 5000;
+	N->rule = drop_device_handshake;
+	blackout = false;
+	start_both();
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	blackout = true;
+	run_for(70000);
+	CHECK_EQ(stats(GW).hs_timeouts - g0.hs_timeouts, 1);
+	send_msg(GW, "old session still works");
+	CHECK_EQ(recv_count(DEV), 1);
+	blackout = false;
+	run_for(30000);
+	CHECK_EQ(stats(GW).hs_completed - g0.hs_completed, 1);
+	CHECK_EQ(stats(DEV).hs_completed - d0.hs_completed, 1);
+	send_msg(GW, "new session");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/* ======================================================================= */
+/* E. Handshake: replay, reflection, state machine                          */
+/* ======================================================================= */
+
+/* E1: a copy of every frame of one handshake type, from dir, `delay` ms
+ * later. */
+static int copy_type = -1, copy_dir;
+static uint64_t copy_delay;
+static enum simwire_action copy_hs_type(struct net *n, struct simwire_frame *f,
+					const struct finfo *fi)
+{
+	(void)n;
+	if (fi->dir == copy_dir && fi->hs_type == copy_type)
+		simwire_inject(&N->w, f->dir, f->b, f->len, copy_delay);
+	return SW_PASS;
+}
+
+/*
+ * E1: message_1 repeated (by an attacker, or a retransmission crossing
+ * message_2) while the device waits for message_3: answered from storage
+ * (the same message_2 bytes), no second computation, no second exchange;
+ * the gateway, past message_2, ignores the repeated one.
+ */
+START_TEST(E1_message_1_repeated_during_the_handshake)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(501, SG_CONN_START_GATEWAY);
+	N->w.baud = 115200; /* the copy comes after message_2 went out */
+	copy_type = SG_FLIGHT_MSG1;
+	copy_dir = GW;
+	copy_delay = 60; /* message_2 is out at 46 ms, message_3 arrives at 83 ms */
+	N->rule = copy_hs_type;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	start_both();
+	run_for(200);
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 hs_dup_answered=1 requests_sent=1");
+	EXPECT(GW, g0,
+	       "hs_started=1 hs_completed=1 hs_frags_ignored=1 requests_received=1 "
+	       "requests_limited=1");
+	net_free();
+}
+END_TEST
+
+/*
+ * E2: message_1 of a finished session replayed. As recorded (same xid,
+ * same bytes) it is dropped by the finished responder. With a new xid (an
+ * attacker's edit) it is a new exchange: the device answers, the
+ * attacker cannot finish, the gateway ignores the answer, the device's
+ * half-open exchange expires; the live session is untouched and one
+ * exchange is all the state it costs.
+ */
+START_TEST(E2_message_1_of_a_finished_session_replayed)
+{
+	struct simwire_frame m1, g;
+	struct simwire_content c;
+	struct sg_conn_stats d0, g0;
+	unsigned char key[16];
+	int i;
+
+	net_setup(502, SG_CONN_START_GATEWAY);
+	start_both();
+	m1 = N->w.rec[find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG1, 0)];
+	memcpy(key, C(DEV)->rec.rx.cur.key, sizeof(key));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	inject_frame(&m1, 0);
+	run_for(100);
+	EXPECT(DEV, d0, "");
+	g = m1;
+	CHECK(simwire_open(&g, &c) == 0);
+	c.payload[2] ^= 0x5A; /* another xid */
+	simwire_build(&g, &c);
+	for (i = 0; i < 5; i++)
+		inject_frame(&g, (uint64_t)i * 10); /* and its repeats */
+	for (i = 0; i < 65; i++) {
+		send_msg(GW, "down");
+		send_msg(DEV, "up");
+		CHECK_EQ(recv_count(DEV) + recv_count(GW), 2);
+		run_for(900);
+	}
+	EXPECT(DEV, d0, "hs_started=1 hs_dup_answered=4 hs_timeouts=1 hs_failed=1 app_in=65");
+	EXPECT(GW, g0, "hs_frags_ignored=5 app_in=65");
+	CHECK(memcmp(key, C(DEV)->rec.rx.cur.key, sizeof(key)) == 0);
+	net_free();
+}
+END_TEST
+
+/* E3: the device's answers of the second exchange are dropped and
+ * replaced by the recorded message_2 of the first, relabelled. */
+static struct simwire_frame e3_old[4];
+static size_t e3_nold;
+static bool e3_on;
+static enum simwire_action swap_message_2(struct net *n, struct simwire_frame *f,
+					  const struct finfo *fi)
+{
+	size_t k;
+
+	(void)n;
+	(void)f;
+	if (e3_on && fi->dir == DEV && fi->hs_type == SG_FLIGHT_MSG2) {
+		if (fi->hs_offset == 0) {
+			for (k = 0; k < e3_nold; k++) {
+				struct simwire_frame g = e3_old[k];
+				struct simwire_content c;
+
+				ck_assert_int_eq(simwire_open(&g, &c), 0);
+				c.payload[2] = (unsigned char)fi->hs_xid;
+				simwire_build(&g, &c);
+				inject_frame(&g, k);
+			}
+			e3_on = false;
+		}
+		return SW_DROP;
+	}
+	return SW_PASS;
+}
+
+/*
+ * E3: message_2 of an earlier session, relabelled with the current
+ * exchange's xid, offered to the gateway in place of the real one: the
+ * transcript (TH_2 covers the new message_1) makes it undecryptable, the
+ * exchange fails, the error goes to the device, nothing is installed;
+ * the live session goes on.
+ */
+START_TEST(E3_message_2_of_another_session)
+{
+	struct sg_conn_stats d0, g0;
+	unsigned char key[16];
+	size_t at;
+	int rc;
+
+	net_setup(503, SG_CONN_START_GATEWAY);
+	start_both();
+	e3_nold = 0;
+	for (at = find_frame(DEV, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG2, 0);
+	     at != SIZE_MAX && e3_nold < 4;
+	     at = find_frame(DEV, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG2, at + 1))
+		e3_old[e3_nold++] = N->w.rec[at];
+	CHECK_EQ(e3_nold, 2); /* a certificate by value: two fragments */
+	memcpy(key, C(GW)->rec.tx.k.key, sizeof(key));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	e3_on = true;
+	N->rule = swap_message_2;
+	CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+	run_for(1000);
+	rc = stats(GW).last_hs_error;
+	CHECK(rc == SG_ECBOR || rc == SG_EDECODE || rc == SG_ELENGTH || rc == SG_ECREDTYPE ||
+	      rc == SG_ECREDREF || rc == SG_EAUTH);
+	CHECK(memcmp(key, C(GW)->rec.tx.k.key, sizeof(key)) == 0);
+	EXPECT(GW, g0, "hs_started=1 hs_failed=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_failed=1 hs_peer_errors=1");
+	CHECK_ERR(stats(DEV).last_hs_error, SG_EPEERERR);
+	send_msg(GW, "the old session still works");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/*
+ * E4: message_3 repeated after the device completed: answered with the
+ * stored message_4 (which the confirmed gateway ignores); keys, sequence
+ * numbers and the replay window untouched, traffic unaffected.
+ */
+START_TEST(E4_message_3_repeated_after_completion)
+{
+	struct sg_record before;
+	struct sg_conn_stats d0, g0;
+	size_t at;
+
+	net_setup(504, SG_CONN_START_GATEWAY);
+	start_both();
+	send_msg(GW, "one");
+	CHECK_EQ(recv_count(DEV), 1);
+	before = C(DEV)->rec;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	for (at = find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG3, 0); at != SIZE_MAX;
+	     at = find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG3, at + 1))
+		inject_frame(&N->w.rec[at], 0);
+	run_for(100);
+	EXPECT(DEV, d0, "hs_dup_answered=1");
+	EXPECT(GW, g0, "hs_frags_ignored=1");
+	/* keys, secrets, sequence numbers, phases, window: untouched */
+	CHECK(memcmp(&before.tx.k, &C(DEV)->rec.tx.k, sizeof(before.tx.k)) == 0);
+	CHECK(memcmp(&before.rx.cur, &C(DEV)->rec.rx.cur, sizeof(before.rx.cur)) == 0);
+	CHECK(memcmp(before.tx.secret, C(DEV)->rec.tx.secret, sizeof(before.tx.secret)) == 0);
+	CHECK(memcmp(before.rx.secret, C(DEV)->rec.rx.secret, sizeof(before.rx.secret)) == 0);
+	CHECK(memcmp(&before.rx.win, &C(DEV)->rec.rx.win, sizeof(before.rx.win)) == 0);
+	CHECK_EQ(before.tx.seq, C(DEV)->rec.tx.seq);
+	CHECK_EQ(before.tx.phase, C(DEV)->rec.tx.phase);
+	CHECK_EQ(before.rx.phase, C(DEV)->rec.rx.phase);
+	send_msg(GW, "two");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/* E5: the device's message_1 is reflected to it and never reaches the
+ * gateway. */
+static unsigned reflected;
+static bool reflect_on;
+static enum simwire_action reflect_message_1(struct net *n, struct simwire_frame *f,
+					     const struct finfo *fi)
+{
+	(void)n;
+	if (reflect_on && fi->dir == DEV && fi->hs_type == SG_FLIGHT_MSG1) {
+		simwire_reflect(&N->w, f, true, 0);
+		reflected++;
+		return SW_DROP;
+	}
+	return SW_PASS;
+}
+
+/*
+ * E5, G7: on a point-to-point link (start = either) the device starts a
+ * handshake and the attacker reflects its message_1 back to it, with the
+ * direction bit turned over (and so its own ephemeral G_X). The device
+ * must not take its own message_1 for the gateway's: no self-session, no
+ * abandoned exchange, no computation; its own exchange goes on and
+ * completes once the gateway is reachable.
+ */
+START_TEST(E5_G7_reflected_message_1)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(505, SG_CONN_START_EITHER);
+	reflected = 0;
+	reflect_on = true;
+	N->rule = reflect_message_1;
+	net_init();
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	sg_conn_start(C(DEV), N->w.now_ms); /* only the device starts */
+	run_for(5000);
+	CHECK_EQ(reflected, 2); /* at 0 and at the first retransmission (2 s) */
+	CHECK(!established(DEV));
+	EXPECT(DEV, d0, "hs_started=1 hs_frags_ignored=2 hs_retransmits=2");
+	EXPECT(GW, g0, "frames_in=0");
+	reflect_on = false;
+	CHECK(run_until_established(20000));
+	CHECK_EQ(C(DEV)->hs_role, SG_EDHOC_INITIATOR);
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 hs_frags_ignored=2 hs_retransmits=3");
+	net_free();
+}
+END_TEST
+
+/* E6: every handshake message is also reflected to its sender. */
+static enum simwire_action reflect_all_handshake(struct net *n, struct simwire_frame *f,
+						 const struct finfo *fi)
+{
+	(void)n;
+	if (fi->kind == SG_FRAME_HANDSHAKE && fi->hs_type >= SG_FLIGHT_MSG1 &&
+	    fi->hs_type <= SG_FLIGHT_MSG4)
+		simwire_reflect(&N->w, f, true, 0);
+	return SW_PASS;
+}
+
+/*
+ * E6: message_1 .. message_4 each reflected to their sender as well as
+ * delivered (E5 covers message_1 on its own): role and state refuse
+ * them. The gateway as bus master never answers a message_1; message_2
+ * and message_4 at the device, message_3 at the gateway are not what
+ * these roles take. One session results.
+ */
+START_TEST(E6_reflected_messages_2_3_4)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(506, SG_CONN_START_GATEWAY);
+	N->rule = reflect_all_handshake;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	start_both();
+	run_for(100);
+	EXPECT(GW, g0,
+	       "hs_started=1 hs_completed=1 frames_unexpected=1 hs_frags_ignored=1 "
+	       "requests_received=1 requests_limited=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 hs_frags_ignored=2 requests_sent=1");
+	net_free();
+}
+END_TEST
+
+/* E7: drop the handshake messages of a type (to hold the ends in a state). */
+static int stop_type = -1;
+static enum simwire_action stop_hs_type(struct net *n, struct simwire_frame *f,
+					const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	return stop_type >= 0 && fi->hs_type == stop_type ? SW_DROP : SW_PASS;
+}
+
+/* A one-fragment handshake message of `type` with some bytes. */
+static void inject_junk_hs(int dir, int type, unsigned xid)
+{
+	inject_hs(dir, type, 1, 0, xid, "\x01\x02\x03\x04", type == SG_FLIGHT_BUSY ? 0 : 4, 0);
+}
+
+/*
+ * E7, E8: messages out of order in every state of the exchange (the state
+ * table of doc/PROTOCOL.md 5.2.1): message_2/3/4, errors and BUSY where
+ * nothing waits for them, message_1 at the bus master, REQUEST at a
+ * device, and records (application data) before the session exists. Each
+ * is dropped and counted, nothing crashes, no state moves, and the
+ * handshake then completes normally.
+ */
+START_TEST(E7_E8_out_of_order_messages_in_every_state)
+{
+	struct sg_conn_stats d0, g0;
+	unsigned x;
+
+	net_setup(507, SG_CONN_START_GATEWAY);
+	N->rule = stop_hs_type;
+	net_init();
+	/* S1: nobody started; the device has no exchange (xid 0) */
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	inject_junk_hs(GW, SG_FLIGHT_MSG2, 7);
+	inject_junk_hs(GW, SG_FLIGHT_MSG3, 7);
+	inject_junk_hs(GW, SG_FLIGHT_MSG4, 7);
+	inject_junk_hs(GW, SG_FLIGHT_ERROR, 7);
+	inject_junk_hs(GW, SG_FLIGHT_BUSY, 7);
+	inject_junk_hs(GW, SG_FLIGHT_REQUEST, 7); /* malformed: a REQUEST has no data */
+	inject_hs(GW, SG_FLIGHT_REQUEST, 1, 0, 7, NULL, 0, 0);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG1, 7); /* the bus master answers no message_1 */
+	run_for(10);
+	EXPECT(DEV, d0, "hs_frags_ignored=6 requests_received=1 frames_unexpected=1");
+	EXPECT(GW, g0, "frames_unexpected=1");
+
+	/* S2: the gateway waits for message_2 (held back), the device computed it */
+	stop_type = SG_FLIGHT_MSG2;
+	sg_conn_start(C(GW), N->w.now_ms);
+	run_for(10);
+	CHECK_EQ(C(GW)->hs_state, 1 /* HS_I_WAIT_M2 */);
+	x = C(GW)->xid;
+	g0 = stats(GW);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG3, x);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG4, x);
+	inject_forged(DEV, 0, 8, 0); /* data before the session */
+	run_for(10);
+	EXPECT(GW, g0, "hs_frags_ignored=2 records_no_session=1");
+
+	/* S3: the device waits for message_3 */
+	d0 = stats(DEV);
+	inject_junk_hs(GW, SG_FLIGHT_MSG2, x);
+	inject_junk_hs(GW, SG_FLIGHT_MSG4, x);
+	inject_forged(GW, 0, 8, 0);
+	run_for(10);
+	EXPECT(DEV, d0, "hs_frags_ignored=2 records_no_session=1");
+
+	/* S4: the gateway's session is tentative (message_4 held back) */
+	stop_type = SG_FLIGHT_MSG4;
+	run_for(2100); /* the gateway resends message_1, message_2 comes from storage */
+	CHECK_EQ(C(GW)->hs_state, 3 /* HS_I_WAIT_M4 */);
+	CHECK(established(DEV));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG2, x);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG1, x);
+	inject_forged(DEV, 0, 8, 0); /* not under the tentative keys either */
+	run_for(10);
+	EXPECT(GW, g0, "hs_frags_ignored=1 frames_unexpected=1 records_no_session=1");
+	EXPECT(DEV, d0, "");
+
+	/* S5: both done */
+	stop_type = -1;
+	CHECK(run_until_established(10000));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG2, x);
+	inject_junk_hs(DEV, SG_FLIGHT_MSG1, x);
+	inject_junk_hs(GW, SG_FLIGHT_MSG4, x);
+	inject_junk_hs(GW, SG_FLIGHT_ERROR, x);
+	run_for(10);
+	EXPECT(GW, g0, "hs_frags_ignored=1 frames_unexpected=1");
+	EXPECT(DEV, d0, "hs_frags_ignored=2");
+	CHECK_EQ(stats(GW).hs_completed, 1);
+	CHECK_EQ(stats(DEV).hs_completed, 1);
+	CHECK_EQ(stats(GW).hs_failed + stats(DEV).hs_failed, 0);
+	send_msg(GW, "after all that");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/* E9: fragments of foreign exchanges slipped in next to the real ones. */
+static int e9_mode;
+static enum simwire_action foreign_fragments(struct net *n, struct simwire_frame *f,
+					     const struct finfo *fi)
+{
+	unsigned fx = (unsigned)(fi->hs_xid ^ 0x33);
+
+	(void)n;
+	(void)f;
+	if (e9_mode == 1 && fi->dir == GW && fi->hs_type == SG_FLIGHT_MSG1) {
+		/* whole one-fragment messages of another exchange, before the
+		 * real message_2 */
+		inject_hs(DEV, SG_FLIGHT_MSG2, 1, 0, fx, "\x58\x40", 2, 0);
+		inject_hs(DEV, SG_FLIGHT_ERROR, 1, 0, fx, "\x01\x61\x78", 3, 0);
+		inject_hs(DEV, SG_FLIGHT_MSG4, 1, 0, fx, "\x48\x00", 2, 0);
+		e9_mode = 0;
+	}
+	if (e9_mode == 2 && fi->dir == DEV && fi->hs_type == SG_FLIGHT_MSG2 && fi->hs_offset > 0) {
+		/* the first fragment of another exchange's message_2 between
+		 * the real message_2's first and second fragments (the rule
+		 * runs before the frame it sees is queued) */
+		inject_hs(DEV, SG_FLIGHT_MSG2, 0, 0, fx, "\x59\x01\xcf", 3, 0);
+		e9_mode = 0;
+	}
+	return SW_PASS;
+}
+
+/*
+ * E9: handshake fragments with a foreign exchange id (another device's
+ * exchange, or an attacker's) injected while an exchange runs: whole
+ * messages before the real answer, and a first fragment between the two
+ * fragments of the real message_2. They are ignored and the exchange is
+ * unaffected: it completes without a retransmission.
+ */
+START_TEST(E9_foreign_exchange_fragments_ignored)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(509, SG_CONN_START_GATEWAY);
+	e9_mode = 1;
+	N->rule = foreign_fragments;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	start_both();
+	EXPECT(GW, g0,
+	       "hs_started=1 hs_completed=1 hs_frags_ignored=3 requests_received=1 "
+	       "requests_limited=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 requests_sent=1");
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	e9_mode = 2;
+	CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+	CHECK(run_until_established(10000));
+	run_for(100);
+	EXPECT(GW, g0, "hs_started=1 hs_completed=1 hs_frags_ignored=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1");
+	net_free();
+}
+END_TEST
+
+/* E10: drop message_4 frames (all, or the first `m4_drop`); count the
+ * gateway's application records while its session is tentative. */
+static int m4_drop;
+static unsigned app_while_tentative;
+static enum simwire_action drop_message_4(struct net *n, struct simwire_frame *f,
+					  const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->dir == GW && fi->rec_kind == SG_RECORD_APP && C(GW)->hs_state == 3)
+		app_while_tentative++;
+	if (fi->hs_type == SG_FLIGHT_MSG4 && m4_drop != 0) {
+		if (m4_drop > 0)
+			m4_drop--;
+		return SW_DROP;
+	}
+	return SW_PASS;
+}
+
+/*
+ * E10: the last handshake message lost.
+ * 1. message_4 lost twice: the gateway, whose new keys are only
+ *    tentative, sends no data under them, resends message_3 at its
+ *    timeout, and the device answers each repeat from storage; the
+ *    session is confirmed at the third message_4.
+ * 2. every message_4 lost (renewal of a live session): the device's
+ *    first record under the new keys confirms them at the gateway, as
+ *    message_4 would (RFC 9528 5.4.2).
+ */
+START_TEST(E10_last_handshake_message_lost)
+{
+	struct sg_conn_stats d0, g0;
+	unsigned char key[16];
+
+	net_setup(510, SG_CONN_START_GATEWAY);
+	m4_drop = 2;
+	app_while_tentative = 0;
+	N->rule = drop_message_4;
+	net_init();
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	CHECK_ERR(sg_conn_send(C(GW), "queued early", 12, N->w.now_ms), 0);
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(20000));
+	run_for(100);
+	CHECK_EQ(app_while_tentative, 0);
+	CHECK_EQ(recv_count(DEV), 1);
+	EXPECT(GW, g0,
+	       "hs_started=1 hs_completed=1 hs_retransmits=2 requests_received=1 "
+	       "requests_limited=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 hs_dup_answered=2 requests_sent=1 app_in=1");
+
+	/* 2 */
+	m4_drop = -1;
+	memcpy(key, C(GW)->rec.tx.k.key, sizeof(key));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+	while (stats(DEV).hs_completed == d0.hs_completed)
+		run_for(1);
+	CHECK_EQ(C(GW)->hs_state, 3);
+	send_msg(DEV, "under the new keys");
+	CHECK_EQ(recv_count(GW), 1);
+	CHECK_EQ(C(GW)->hs_state, 0);
+	CHECK(memcmp(key, C(GW)->rec.tx.k.key, sizeof(key)) != 0);
+	/* the confirming record is tried with the live (old) session first:
+	 * counted there as a failed record, then delivered under the new one */
+	EXPECT(GW, g0, "hs_started=1 hs_completed=1 record.bad_tag=1 app_in=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1");
+	net_free();
+}
+END_TEST
+
+/* loop E11_simultaneous_start_under_loss 8 */
+/*
+ * E11: both ends of a point-to-point link start a handshake in the same
+ * millisecond, on a line that loses 20% of frames and duplicates and
+ * delays a few: one session results, in which the gateway's exchange won
+ * (the device is the responder: the tie-break depends only on the fixed
+ * sides), and both ends hold the same keys. Eight seeds.
+ */
+START_TEST(E11_simultaneous_start_under_loss)
+{
+	net_setup(5110 + (uint64_t)_i, SG_CONN_START_EITHER);
+	N->drop_pm = 200;
+	N->dup_pm = 30;
+	N->delay_pm = 30;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	/* within two exchange timeouts: a tentative gateway whose message_4
+	 * keeps being lost gives up after hs_timeout_ms and starts again */
+	CHECK(run_until_established(150000));
+	run_for(3000);
+	CHECK(established(GW) && established(DEV));
+	CHECK_EQ(C(DEV)->hs_role, SG_EDHOC_RESPONDER);
+	CHECK(memcmp(&C(GW)->rec.tx.k, &C(DEV)->rec.rx.cur, sizeof(C(GW)->rec.tx.k)) == 0);
+	CHECK(memcmp(&C(DEV)->rec.tx.k, &C(GW)->rec.rx.cur, sizeof(C(DEV)->rec.tx.k)) == 0);
+	N->drop_pm = N->dup_pm = N->delay_pm = 0;
+	send_msg(DEV, "one session");
+	CHECK_EQ(recv_count(GW), 1);
+	net_free();
+}
+END_TEST
+
+/* E12: the device's message_2 held back while `blackout`; one device
+ * application record of the old session held for later. */
+static bool e12_hold_app;
+static enum simwire_action slow_exchange(struct net *n, struct simwire_frame *f,
+					 const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (blackout && fi->dir == DEV && fi->hs_type == SG_FLIGHT_MSG2)
+		return SW_DROP;
+	if (e12_hold_app && fi->dir == DEV && fi->rec_kind == SG_RECORD_APP) {
+		e12_hold_app = false;
+		return SW_HOLD;
+	}
+	return SW_PASS;
+}
+
+/*
+ * E12: a new exchange starts while a session is live (an operator's
+ * re-handshake; a rebooted peer or an attacker's message_1 look the
+ * same to the device) and takes a while: the live session carries
+ * traffic both ways until the new one is authenticated, then the new
+ * one replaces it. A record of the replaced session still in flight
+ * after the switch is refused (bad tag): there is no grace period across
+ * sessions, only across key updates (see tests/ATTACKS.md).
+ */
+START_TEST(E12_live_session_works_during_a_new_exchange)
+{
+	struct sg_conn_stats d0, g0;
+	unsigned char key[16];
+	int i;
+
+	net_setup(512, SG_CONN_START_GATEWAY);
+	N->rule = slow_exchange;
+	start_both();
+	memcpy(key, C(GW)->rec.tx.k.key, sizeof(key));
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	blackout = true;
+	CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+	for (i = 0; i < 10; i++) {
+		send_msg(GW, "down");
+		send_msg(DEV, "up");
+		CHECK_EQ(recv_count(DEV), 1);
+		CHECK_EQ(recv_count(GW), 1);
+		run_for(200);
+	}
+	CHECK(handshaking(GW));
+	e12_hold_app = true;
+	send_msg(DEV, "in flight at the switch");
+	CHECK_EQ(N->w.nheld, 1);
+	blackout = false;
+	CHECK(run_until_established(20000));
+	CHECK(memcmp(key, C(GW)->rec.tx.k.key, sizeof(key)) != 0);
+	simwire_release(&N->w, 0);
+	run_for(50);
+	CHECK_EQ(recv_count(GW), 0);
+	send_msg(GW, "down, new session");
+	send_msg(DEV, "up, new session");
+	CHECK_EQ(recv_count(DEV), 1);
+	CHECK_EQ(recv_count(GW), 1);
+	EXPECT(GW, g0, "hs_started=1 hs_completed=1 hs_retransmits=* record.bad_tag=1 app_in=11");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 hs_dup_answered=* app_in=11");
+	net_free();
+}
+END_TEST
+
+/*
+ * E13: a handshake that fails (the device presents an expired
+ * certificate) leaves nothing behind: the gateway's next exchange, with
+ * the genuine device, succeeds, and the session's peer is that device.
+ */
+START_TEST(E13_failed_handshake_then_a_valid_one)
+{
+	struct sg_conn_stats g0;
+	const struct sg_peer_cert *p;
+
+	net_setup(513, SG_CONN_START_GATEWAY);
+	snprintf(N->s[GW].e.expect.cn, sizeof(N->s[GW].e.expect.cn), "%s", "");
+	te_end_use_cred(&N->s[DEV].e, "expired", NULL);
+	net_init();
+	g0 = stats(GW);
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	run_for(100);
+	EXPECT(GW, g0, "hs_started=1 hs_failed=1 requests_received=1 requests_limited=1");
+	CHECK_ERR(stats(GW).last_hs_error, SG_ECERTEXPIRED);
+	CHECK_ERR(stats(DEV).last_hs_error, SG_EPEERERR);
+	CHECK(!established(GW) && !established(DEV));
+	/* the genuine device takes its place */
+	te_end_free(&N->s[DEV].e);
+	te_end_setup(&N->s[DEV].e, SG_CONN_DEVICE, "dev-a", "gateway", N->seed * 2 + 9);
+	CHECK_ERR(te_end_init(&N->s[DEV].e, N->w.now_ms), 0);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(10000));
+	EXPECT(GW, g0,
+	       "hs_started=2 hs_failed=1 hs_completed=1 requests_received=2 requests_limited=1");
+	p = sg_conn_peer(C(GW));
+	CHECK(p != NULL && strcmp(p->id.subject_cn, "dev-a") == 0);
+	send_msg(DEV, "hello");
+	CHECK_EQ(recv_count(GW), 1);
+	net_free();
+}
+END_TEST
+
+/* E14: flip one byte of one handshake message, once. */
+static int e14_type;
+static size_t e14_pos;
+static bool e14_done;
+static enum simwire_action flip_handshake_byte(struct net *n, struct simwire_frame *f,
+					       const struct finfo *fi)
+{
+	(void)n;
+	if (!e14_done && fi->hs_type == e14_type && e14_pos >= (size_t)fi->hs_offset &&
+	    e14_pos < (size_t)fi->hs_offset + fi->len - 3) {
+		size_t at = 3 + e14_pos - (size_t)fi->hs_offset;
+		unsigned mask = 1u << (simwire_rand(&N->w) % 8);
+
+		simwire_flip(f, at * 8 + (size_t)__builtin_ctz(mask));
+		e14_done = true;
+	}
+	return SW_PASS;
+}
+
+/* loop E14_one_bit_flipped_in_any_handshake_message 150 */
+/*
+ * E14: one bit of message_1, message_2 or message_3 flipped in flight by
+ * an attacker (transport framing and CRC intact): 150 positions spread
+ * over the three messages (every byte of message_1, 60 and 50 positions
+ * over message_2 and message_3 with certificates by value: the suite,
+ * method, G_X, C_I, G_Y, the encrypted C_R, ID_CRED, certificate and
+ * signature). The exchange fails at the next check on the side that
+ * receives the altered message or, for message_1, at the latest at the
+ * gateway's transcript check of message_2; the refusing side sends an
+ * EDHOC error and the other side ends its exchange on it. No session.
+ */
+START_TEST(E14_one_bit_flipped_in_any_handshake_message)
+{
+	static const size_t len_hint[4] = { 0, 37, 463, 409 };
+	struct sg_conn_stats g, d;
+	int k = _i, refuser;
+
+	if (k < 37) {
+		e14_type = SG_FLIGHT_MSG1;
+		e14_pos = (size_t)k;
+	} else if (k < 97) {
+		e14_type = SG_FLIGHT_MSG2;
+		e14_pos = (size_t)(k - 37) * len_hint[2] / 60;
+	} else {
+		e14_type = SG_FLIGHT_MSG3;
+		e14_pos = (size_t)(k - 97) * len_hint[3] / 53;
+	}
+	e14_done = false;
+	net_setup(5140 + (uint64_t)k, SG_CONN_START_GATEWAY);
+	N->rule = flip_handshake_byte;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	run_for(1500); /* before any retransmission or retry */
+	CHECK(e14_done);
+	g = stats(GW);
+	d = stats(DEV);
+	CHECK(!established(GW) && !established(DEV));
+	CHECK_EQ(g.hs_failed, 1);
+	CHECK_EQ(d.hs_failed, 1);
+	CHECK_EQ(g.hs_completed + d.hs_completed, 0);
+	/* exactly one side refused a message; the other got its error */
+	CHECK((g.last_hs_error == SG_EPEERERR) != (d.last_hs_error == SG_EPEERERR));
+	refuser = g.last_hs_error == SG_EPEERERR ? DEV : GW;
+	if (e14_type == SG_FLIGHT_MSG2)
+		CHECK_EQ(refuser, GW);
+	if (e14_type == SG_FLIGHT_MSG3)
+		CHECK_EQ(refuser, DEV);
+	printf("E14 %d: message_%d byte %zu refused by the %s: %s\n", k, e14_type, e14_pos,
+	       refuser == GW ? "gateway" : "device",
+	       sg_errname(refuser == GW ? g.last_hs_error : d.last_hs_error));
+	net_free();
+}
+END_TEST
 /* ======================================================================= */
 /* main                                                                      */
 /* ======================================================================= */
@@ -1636,6 +2587,22 @@ int main(int argc, char **argv)
 		{ C6_simultaneous_key_updates, 0 },
 		{ C9_failed_decryption_limit_session_recovers, 0 },
 		{ C9_I6_key_update_request_not_repeated_in_a_loop, 0 },
+		{ D3_device_clock_steps_forward_session_recovers, 0 },
+		{ D4_held_message_1_released_late, 0 },
+		{ D5_failed_renewal_is_retried, 0 },
+		{ E1_message_1_repeated_during_the_handshake, 0 },
+		{ E2_message_1_of_a_finished_session_replayed, 0 },
+		{ E3_message_2_of_another_session, 0 },
+		{ E4_message_3_repeated_after_completion, 0 },
+		{ E5_G7_reflected_message_1, 0 },
+		{ E6_reflected_messages_2_3_4, 0 },
+		{ E7_E8_out_of_order_messages_in_every_state, 0 },
+		{ E9_foreign_exchange_fragments_ignored, 0 },
+		{ E10_last_handshake_message_lost, 0 },
+		{ E11_simultaneous_start_under_loss, 8 },
+		{ E12_live_session_works_during_a_new_exchange, 0 },
+		{ E13_failed_handshake_then_a_valid_one, 0 },
+		{ E14_one_bit_flipped_in_any_handshake_message, 150 },
 	};
 	Suite *s;
 	TCase *tc;
