@@ -2558,6 +2558,1243 @@ START_TEST(E14_one_bit_flipped_in_any_handshake_message)
 	net_free();
 }
 END_TEST
+
+/* ======================================================================= */
+/* F. Certificates and identity binding                                     */
+/* ======================================================================= */
+
+/* One certificate of the factory presented at session level. */
+struct bad_cert {
+	const char *id;	     /* catalogue ID */
+	int presenter;	     /* which end presents it */
+	const char *cert;    /* fixture */
+	const char *key;     /* its key fixture (NULL: its own) */
+	const char *crl;     /* CRL the verifier loads (NULL: none) */
+	int flip_last;	     /* change the last byte (inside the signature) */
+	int want;	     /* the verifier's last_hs_error */
+};
+
+static const struct bad_cert bad_certs[] = {
+	{ "F1", DEV, "foreign-dev", NULL, NULL, 0, SG_ECERTCHAIN },
+	{ "F2", DEV, "selfsigned", NULL, NULL, 0, SG_ECERTCHAIN },
+	{ "F2", DEV, "leaf-as-ca-child", NULL, NULL, 0, SG_ECERTCHAIN },
+	{ "F3", DEV, "expired", NULL, NULL, 0, SG_ECERTEXPIRED },
+	{ "F4", DEV, "future", NULL, NULL, 0, SG_ECERTFUTURE },
+	{ "F5", DEV, "wrong-ku", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F5", DEV, "dev-a-dh", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F6", DEV, "wrong-curve", "dev-a", NULL, 0, SG_ECERTKEY },
+	{ "F9", DEV, "wrong-eku", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F9", DEV, "no-eku", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F9", DEV, "gw", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F9", GW, "dev-b", NULL, NULL, 0, SG_ECERTUSAGE },
+	{ "F10", DEV, "inter-dev", NULL, NULL, 0, SG_ECERTCHAIN },
+	{ "F13", DEV, "revoked", NULL, "ca.crl.der", 0, SG_ECERTREVOKED },
+	{ "F14", DEV, "dev-a", NULL, NULL, 1, SG_ECERTCHAIN },
+	{ "F14", GW, "gw", NULL, NULL, 1, SG_ECERTCHAIN },
+};
+
+/* loop F1_F14_certificate_factory_at_session_level 16 */
+/*
+ * F1 .. F6, F9, F10, F13, F14 end to end: each wrong certificate of the
+ * factory presented in a real handshake (sent whole, x5chain) is refused
+ * by the other end's validation with the reason test_cert.c finds for it
+ * alone; the refusing end sends an EDHOC error, neither end has a
+ * session, and the identity policy is never even asked.
+ */
+START_TEST(F1_F14_certificate_factory_at_session_level)
+{
+	const struct bad_cert *b = &bad_certs[_i];
+	int verifier = b->presenter ^ 1;
+	struct sg_conn_stats v0, p0;
+
+	net_setup(600 + (uint64_t)_i, SG_CONN_START_GATEWAY);
+	te_end_use_cred(&N->s[b->presenter].e, b->cert, b->key);
+	if (b->flip_last)
+		N->s[b->presenter].e.cert[N->s[b->presenter].e.cert_len - 1] ^= 0x01;
+	if (b->crl != NULL)
+		te_end_trust(&N->s[verifier].e, "ca", b->crl);
+	net_init();
+	v0 = stats(verifier);
+	p0 = stats(b->presenter);
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	run_for(1500);
+	CHECK(!established(GW) && !established(DEV));
+	CHECK_ERR(stats(verifier).last_hs_error, b->want);
+	CHECK_ERR(stats(b->presenter).last_hs_error, SG_EPEERERR);
+	CHECK_EQ(N->s[verifier].e.expect.calls, 0);
+	CHECK_EQ(stats(verifier).hs_failed - v0.hs_failed, 1);
+	CHECK_EQ(stats(b->presenter).hs_failed - p0.hs_failed, 1);
+	CHECK_EQ(stats(b->presenter).hs_peer_errors - p0.hs_peer_errors, 1);
+	printf("%s: %s presented by the %s: %s\n", b->id, b->cert,
+	       b->presenter == GW ? "gateway" : "device", sg_errname(b->want));
+	net_free();
+}
+END_TEST
+
+/*
+ * F7, F8: a compromised but valid device C. At device A's bus address it
+ * is refused by the identity policy (valid chain, wrong identity for the
+ * address), after validation and before its signature is checked; as a
+ * gateway it is refused for its role (a device certificate has no
+ * serverAuth). So C can relay A <-> gateway only as C on both sides,
+ * which both sides refuse.
+ */
+START_TEST(F7_F8_compromised_device_c_cannot_impersonate)
+{
+	struct sg_conn_stats g0;
+
+	/* C at A's address */
+	net_setup(620, SG_CONN_START_GATEWAY);
+	te_end_use_cred(&N->s[DEV].e, "dev-c", NULL);
+	net_init();
+	g0 = stats(GW);
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	run_for(1500);
+	CHECK(!established(GW) && !established(DEV));
+	CHECK_ERR(stats(GW).last_hs_error, SG_EIDENTITY);
+	CHECK_EQ(N->s[GW].e.expect.calls, 1);
+	CHECK_EQ(N->s[GW].e.expect.refused, 1);
+	EXPECT(GW, g0, "hs_started=1 hs_failed=1 requests_received=1 requests_limited=1");
+	net_free();
+
+	/* C posing as the gateway to A */
+	net_setup(621, SG_CONN_START_GATEWAY);
+	te_end_use_cred(&N->s[GW].e, "dev-c", NULL);
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	run_for(1500);
+	CHECK(!established(GW) && !established(DEV));
+	CHECK_ERR(stats(DEV).last_hs_error, SG_ECERTUSAGE);
+	CHECK_EQ(N->s[DEV].e.expect.calls, 0);
+	net_free();
+}
+END_TEST
+
+/* ---- F12: a BER re-encoding of a certificate's signature ------------------- */
+
+/* DER TLV at p (n bytes): header length and content length; -1 if bad. */
+static int tlv(const unsigned char *p, size_t n, size_t *hdr, size_t *len)
+{
+	size_t k, l = 0;
+
+	if (n < 2)
+		return -1;
+	if (p[1] < 0x80) {
+		*hdr = 2;
+		*len = p[1];
+	} else {
+		k = p[1] & 0x7F;
+		if (k == 0 || k > 2 || n < 2 + k)
+			return -1;
+		for (size_t j = 0; j < k; j++)
+			l = (l << 8) | p[2 + j];
+		*hdr = 2 + k;
+		*len = l;
+	}
+	return *hdr + *len <= n ? 0 : -1;
+}
+
+static size_t put_hdr(unsigned char *o, unsigned char tag, size_t len)
+{
+	o[0] = tag;
+	if (len < 0x80) {
+		o[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len < 0x100) {
+		o[1] = 0x81;
+		o[2] = (unsigned char)len;
+		return 3;
+	}
+	o[1] = 0x82;
+	o[2] = (unsigned char)(len >> 8);
+	o[3] = (unsigned char)len;
+	return 4;
+}
+
+/*
+ * Re-encode the ECDSA signature of a certificate with a non-minimal
+ * INTEGER for r (one more leading zero byte: valid BER, not DER, the
+ * same number), fixing the enclosing lengths. Returns the new length.
+ */
+static size_t ber_signature(const unsigned char *der, size_t n, unsigned char *out)
+{
+	size_t h, l, th, tl, ah, al, bh, bl, sh, sl, rh, rl, xh, xl, o = 0, body;
+	const unsigned char *tbs, *alg, *bit, *sig, *r, *x;
+	unsigned char sigbuf[200], bitbuf[210];
+	size_t ns, nb;
+
+	ck_assert_int_eq(tlv(der, n, &h, &l), 0);
+	tbs = der + h;
+	ck_assert_int_eq(tlv(tbs, l, &th, &tl), 0);
+	alg = tbs + th + tl;
+	ck_assert_int_eq(tlv(alg, (size_t)(der + n - alg), &ah, &al), 0);
+	bit = alg + ah + al;
+	ck_assert_int_eq(tlv(bit, (size_t)(der + n - bit), &bh, &bl), 0);
+	ck_assert_uint_eq(bit[0], 0x03);
+	ck_assert_uint_eq(bit[bh], 0x00); /* no unused bits */
+	sig = bit + bh + 1;
+	ck_assert_int_eq(tlv(sig, bl - 1, &sh, &sl), 0);
+	r = sig + sh;
+	ck_assert_int_eq(tlv(r, sl, &rh, &rl), 0);
+	x = r + rh + rl; /* s */
+	ck_assert_int_eq(tlv(x, sl - rh - rl, &xh, &xl), 0);
+	/* SEQUENCE { INTEGER 00 || r, INTEGER s } */
+	ns = put_hdr(sigbuf, 0x30, (rl + 1 + 2) + xh + xl);
+	ns += put_hdr(sigbuf + ns, 0x02, rl + 1);
+	sigbuf[ns++] = 0x00;
+	memcpy(sigbuf + ns, r + rh, rl);
+	ns += rl;
+	memcpy(sigbuf + ns, x, xh + xl);
+	ns += xh + xl;
+	nb = put_hdr(bitbuf, 0x03, ns + 1);
+	bitbuf[nb++] = 0x00;
+	memcpy(bitbuf + nb, sigbuf, ns);
+	nb += ns;
+	body = th + tl + ah + al + nb;
+	o = put_hdr(out, 0x30, body);
+	memcpy(out + o, tbs, th + tl + ah + al);
+	o += th + tl + ah + al;
+	memcpy(out + o, bitbuf, nb);
+	return o + nb;
+}
+
+struct deny {
+	unsigned char spki[32];
+	unsigned calls, refused;
+	struct sg_cert_id seen;
+};
+
+/* Identity policy: anyone the CA vouches for, except a deny-listed key. */
+static int deny_spki(void *ctx, const struct sg_peer_cert *peer)
+{
+	struct deny *d = ctx;
+
+	d->calls++;
+	d->seen = peer->id;
+	if (memcmp(peer->id.spki_hash, d->spki, 32) == 0) {
+		d->refused++;
+		return SG_EIDENTITY;
+	}
+	return 0;
+}
+
+/*
+ * F12: device A's certificate with its signature re-encoded in BER (r as
+ * a non-minimal INTEGER: same value, other bytes, so another hash of the
+ * whole certificate and another x5t). The test shows what mbedTLS 2.28
+ * does with it and that serguard's identity does not depend on it: if
+ * the certificate validates, its extracted identity (subject, serial,
+ * issuer, SPKI pin, validity, key) is exactly that of the DER original,
+ * and a deny-list entry for A's SPKI pin refuses both encodings in a
+ * real handshake. (A deny-list by certificate hash would miss the BER
+ * copy: which is why identity never uses one.)
+ */
+START_TEST(F12_ber_signature_same_identity)
+{
+	unsigned char ber[TE_CERT_MAX], h1[32], h2[32];
+	struct sg_peer_cert p_der, p_ber;
+	struct sg_cert_policy pol;
+	struct deny deny;
+	size_t n;
+	int rc, enc;
+
+	net_setup(630, SG_CONN_START_GATEWAY);
+	n = ber_signature(N->s[DEV].e.cert, N->s[DEV].e.cert_len, ber);
+	CHECK_EQ(n, N->s[DEV].e.cert_len + 1);
+	memset(&pol, 0, sizeof(pol));
+	pol.now = TE_NOW_UNIX;
+	pol.role = SG_ROLE_DEVICE;
+	CHECK_ERR(sg_cert_verify(&N->s[GW].e.store, N->s[DEV].e.cert, N->s[DEV].e.cert_len, &pol,
+				 &p_der),
+		  0);
+	rc = sg_cert_verify(&N->s[GW].e.store, ber, n, &pol, &p_ber);
+	printf("F12: mbedTLS 2.28 %s the BER-encoded signature\n",
+	       rc == 0 ? "accepts" : "refuses");
+	if (rc == 0) {
+		CHECK(memcmp(&p_der, &p_ber, sizeof(p_der)) == 0);
+	} else {
+		CHECK(rc == SG_ECERT || rc == SG_ECERTCHAIN);
+	}
+	CHECK_ERR(sg_sha256(N->s[DEV].e.cert, N->s[DEV].e.cert_len, h1), 0);
+	CHECK_ERR(sg_sha256(ber, n, h2), 0);
+	CHECK(memcmp(h1, h2, 32) != 0);
+	net_free();
+
+	/* a deny-listed key, in both encodings, in a real handshake */
+	for (enc = 0; enc < 2; enc++) {
+		net_setup(631 + (uint64_t)enc, SG_CONN_START_GATEWAY);
+		memcpy(deny.spki, p_der.id.spki_hash, 32);
+		deny.calls = deny.refused = 0;
+		N->s[GW].e.cfg.edhoc.check_identity = deny_spki;
+		N->s[GW].e.cfg.edhoc.identity_ctx = &deny;
+		if (enc == 1) {
+			memcpy(N->s[DEV].e.cert, ber, n);
+			N->s[DEV].e.cert_len = n;
+			N->s[DEV].e.cfg.edhoc.cred.len = n;
+		}
+		net_init();
+		sg_conn_start(C(GW), N->w.now_ms);
+		sg_conn_start(C(DEV), N->w.now_ms);
+		run_for(1500);
+		CHECK(!established(GW));
+		if (enc == 0 || rc == 0) {
+			CHECK_ERR(stats(GW).last_hs_error, SG_EIDENTITY);
+			CHECK_EQ(deny.refused, 1);
+		} else {
+			CHECK_ERR(stats(GW).last_hs_error, rc);
+		}
+		net_free();
+	}
+}
+END_TEST
+
+/* ======================================================================= */
+/* G. Primitive validation at session level                                 */
+/* ======================================================================= */
+
+struct flaky_rng {
+	uint64_t state;
+	long fail_from, fail_to; /* calls in [from, to) fail */
+	long calls;
+};
+
+static int flaky(void *ctx, unsigned char *buf, size_t len)
+{
+	struct flaky_rng *r = ctx;
+	long k = r->calls++;
+
+	if (k >= r->fail_from && k < r->fail_to)
+		return -1;
+	return te_rng(&r->state, buf, len);
+}
+
+/*
+ * G10: the gateway's RNG fails while it prepares message_1: the exchange
+ * is abandoned before anything is sent (no message_1 with a weak or
+ * zero ephemeral), counted as a failure; the next attempt after the
+ * retry delay, with a working RNG, completes. Over twenty further
+ * exchanges no two message_1 share G_X.
+ */
+START_TEST(G10_rng_failure_and_fresh_ephemerals)
+{
+	struct flaky_rng rng;
+	struct sg_conn_stats g0;
+	unsigned char gx[21][32];
+	size_t at, i, j, ngx = 0;
+	int k;
+
+	net_setup(701, SG_CONN_START_GATEWAY);
+	memset(&rng, 0, sizeof(rng));
+	rng.state = 0x1234;
+	rng.fail_from = 0;
+	rng.fail_to = 1000000;
+	N->s[GW].e.cfg.edhoc.rng = flaky;
+	N->s[GW].e.cfg.edhoc.rng_ctx = &rng;
+	net_init();
+	g0 = stats(GW);
+	sg_conn_start(C(GW), N->w.now_ms);
+	run_for(10);
+	EXPECT(GW, g0, "hs_started=1 hs_failed=1 frames_out=0 bytes_out=0");
+	CHECK(stats(GW).last_hs_error == SG_ERNG || stats(GW).last_hs_error == SG_ECRYPTO);
+	printf("G10: RNG failure at message_1: %s\n", sg_errname(stats(GW).last_hs_error));
+	rng.fail_to = 0; /* the RNG works again */
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(5000));
+	for (k = 0; k < 20; k++) {
+		CHECK_ERR(sg_conn_rehandshake(C(GW), N->w.now_ms), 0);
+		CHECK(run_until_established(5000));
+		run_for(2100); /* the device's rate limit for new message_1 */
+	}
+	for (at = find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG1, 0); at != SIZE_MAX;
+	     at = find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG1, at + 1)) {
+		struct simwire_content c;
+
+		CHECK(simwire_open(&N->w.rec[at], &c) == 0);
+		CHECK(ngx < 21);
+		memcpy(gx[ngx++], c.payload + 3 + 4, 32); /* 00 02 58 20 G_X */
+	}
+	CHECK_EQ(ngx, 21);
+	for (i = 0; i < ngx; i++)
+		for (j = i + 1; j < ngx; j++)
+			CHECK(memcmp(gx[i], gx[j], 32) != 0);
+	net_free();
+}
+END_TEST
+
+/* ======================================================================= */
+/* H. Downgrade                                                              */
+/* ======================================================================= */
+
+static int h2_forge; /* forge this many suite errors, in place of message_1 */
+static unsigned h2_msg1_suite[8], h2_nmsg1;
+static enum simwire_action forge_suite_error(struct net *n, struct simwire_frame *f,
+					     const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	if (fi->dir == GW && fi->hs_type == SG_FLIGHT_MSG1) {
+		if (h2_nmsg1 < 8)
+			h2_msg1_suite[h2_nmsg1++] = fi->c.payload[3 + 1];
+		if (h2_forge > 0) {
+			/* ERR_CODE 2, SUITES_R = 2: "I only run the short tag" */
+			inject_hs(DEV, SG_FLIGHT_ERROR, 1, 0, (unsigned)fi->hs_xid, "\x02\x02", 2, 0);
+			h2_forge--;
+			return SW_DROP;
+		}
+	}
+	return SW_PASS;
+}
+
+static void suites(int i, const uint8_t *list, size_t n)
+{
+	memcpy(N->s[i].e.cfg.edhoc.suites, list, n);
+	N->s[i].e.cfg.edhoc.n_suites = n;
+}
+
+/*
+ * H2, H4: a forged, unauthenticated EDHOC error "wrong selected suite,
+ * I run suite 2 only" in answer to the gateway's message_1 (suite 3,
+ * AES-CCM with a 16-byte tag; the device runs both).
+ * 1. A gateway configured for suite 3 only never offers suite 2: the
+ *    exchange fails, the next one offers 3 again and the session has
+ *    16-byte tags on both ends (H4: record protection follows the
+ *    authenticated suite; nothing else is negotiated).
+ * 2. A gateway that prefers 3 but allows 2 retries with 2, listing 3
+ *    before it in SUITES_I; the genuine device, which runs 3, must refuse
+ *    that (RFC 9528 6.3.2) and name its suites: the session ends up at
+ *    suite 3 all the same.
+ */
+START_TEST(H2_H4_forged_suite_error_no_downgrade)
+{
+	static const uint8_t s3[] = { 3 }, s32[] = { 3, 2 }, s23[] = { 2, 3 };
+	size_t k;
+
+	net_setup(801, SG_CONN_START_GATEWAY);
+	suites(GW, s3, 1);
+	suites(DEV, s23, 2);
+	h2_forge = 1;
+	h2_nmsg1 = 0;
+	N->rule = forge_suite_error;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(10000));
+	CHECK_EQ(stats(GW).hs_peer_errors, 1);
+	CHECK_EQ(stats(GW).hs_failed, 1);
+	for (k = 0; k < h2_nmsg1; k++)
+		CHECK_EQ(h2_msg1_suite[k], 0x03);
+	CHECK_EQ(sg_conn_record(C(GW))->cfg.tag_len, 16);
+	CHECK_EQ(sg_conn_record(C(DEV))->cfg.tag_len, 16);
+	net_free();
+
+	net_setup(802, SG_CONN_START_GATEWAY);
+	suites(GW, s32, 2);
+	suites(DEV, s23, 2);
+	h2_forge = 1;
+	h2_nmsg1 = 0;
+	N->rule = forge_suite_error;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(10000));
+	printf("H2: message_1 suites offered in turn:");
+	for (k = 0; k < h2_nmsg1; k++)
+		printf(" %#x", h2_msg1_suite[k]);
+	printf("; session tag %zu bytes\n", sg_conn_record(C(GW))->cfg.tag_len);
+	/* 3; then [3, 2] selecting 2 after the forged error; then 3 after
+	 * the device's genuine error naming its suites */
+	CHECK_EQ(h2_nmsg1, 3);
+	CHECK_EQ(h2_msg1_suite[0], 0x03);
+	CHECK_EQ(h2_msg1_suite[1], 0x82);
+	CHECK_EQ(h2_msg1_suite[2], 0x03);
+	CHECK_EQ(stats(GW).hs_peer_errors, 2);
+	CHECK_EQ(sg_conn_record(C(GW))->cfg.tag_len, 16);
+	CHECK_EQ(sg_conn_record(C(DEV))->cfg.tag_len, 16);
+	net_free();
+}
+END_TEST
+
+/* ======================================================================= */
+/* I. Denial of service                                                      */
+/* ======================================================================= */
+
+/*
+ * I1: a flood of spoofed handshake REQUESTs (ten a second for a minute)
+ * and of message_1 (two a second) at the gateway of a live session. The
+ * bus master answers no message_1 at all; a REQUEST, unauthenticated,
+ * starts at most one exchange per request interval (10 s): six in the
+ * minute, each completed by the genuine device, so the attacker buys one
+ * handshake per interval and no more. Traffic flows throughout.
+ */
+START_TEST(I1_request_and_message_1_flood_at_the_gateway)
+{
+	struct simwire_frame m1;
+	struct sg_conn_stats d0, g0;
+	int k;
+
+	net_setup(901, SG_CONN_START_GATEWAY);
+	start_both();
+	run_for(10000); /* past the interval of the start-up request */
+	m1 = N->w.rec[find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG1, 0)];
+	{
+		struct simwire_content c;
+
+		CHECK(simwire_open(&m1, &c) == 0);
+		c.ctrl ^= 0x80; /* as if sent by a device */
+		simwire_build(&m1, &c);
+		m1.dir = DEV;
+	}
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	for (k = 0; k < 600; k++) {
+		inject_hs(DEV, SG_FLIGHT_REQUEST, 1, 0, (unsigned)k & 0xFF, NULL, 0, 0);
+		if (k % 5 == 0)
+			inject_frame(&m1, 1);
+		if (k % 10 == 0) {
+			CHECK_ERR(sg_conn_send(C(GW), "down", 4, N->w.now_ms), 0);
+			CHECK_ERR(sg_conn_send(C(DEV), "up", 2, N->w.now_ms), 0);
+		}
+		run_for(100);
+		(void)recv_count(GW);
+		(void)recv_count(DEV);
+	}
+	EXPECT(GW, g0,
+	       "requests_received=600 requests_limited=594 frames_unexpected=120 hs_started=6 "
+	       "hs_completed=6 app_in=60");
+	EXPECT(DEV, d0, "hs_started=6 hs_completed=6 app_in=60");
+	net_free();
+}
+END_TEST
+
+/*
+ * I2: a flood of message_1 at a device with a live session: 100
+ * distinct, valid message_1 (an attacker's edits of a recorded one:
+ * other C_I and xid, the same valid G_X) in ten seconds. Each new
+ * message_2 costs the device an ECDH key pair, an ECDH and a signature;
+ * the device computes at most one per hs_rto_ms (2 s), so at most 6 in
+ * the ten seconds; the rest are dropped unread (counted as ignored).
+ * The live session carries traffic throughout.
+ */
+START_TEST(I2_message_1_flood_at_a_device)
+{
+	struct simwire_frame m1, g;
+	struct simwire_content c;
+	struct sg_conn_stats d0, g0;
+	uint32_t started;
+	int k;
+
+	net_setup(902, SG_CONN_START_GATEWAY);
+	start_both();
+	run_for(3000);
+	m1 = N->w.rec[find_frame(GW, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG1, 0)];
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	for (k = 0; k < 100; k++) {
+		g = m1;
+		CHECK(simwire_open(&g, &c) == 0);
+		c.payload[2] = (unsigned char)(k + 1); /* xid */
+		/* C_I: one of the 48 one-byte CBOR ints */
+		c.payload[c.len - 1] = (unsigned char)(k % 48 < 24 ? k % 48 : 0x20 + k % 48 - 24);
+		simwire_build(&g, &c);
+		inject_frame(&g, 0);
+		if (k % 10 == 0) {
+			CHECK_ERR(sg_conn_send(C(GW), "down", 4, N->w.now_ms), 0);
+			CHECK_ERR(sg_conn_send(C(DEV), "up", 2, N->w.now_ms), 0);
+		}
+		run_for(100);
+		(void)recv_count(GW);
+		(void)recv_count(DEV);
+	}
+	started = stats(DEV).hs_started - d0.hs_started;
+	printf("I2: 100 message_1 in 10 s, the device computed %u message_2\n", started);
+	CHECK(started >= 1 && started <= 6);
+	EXPECT(DEV, d0, "hs_started=* hs_frags_ignored=* hs_timeouts=* hs_failed=* app_in=10");
+	CHECK_EQ(stats(DEV).hs_frags_ignored - d0.hs_frags_ignored, 100 - started);
+	EXPECT(GW, g0, "hs_frags_ignored=* app_in=10");
+	net_free();
+}
+END_TEST
+
+/*
+ * I3: all state is static. The engine is one struct plus the caller's
+ * buffers (the core never allocates: check-proto-rules.sh); an exchange
+ * is one at a time; fragments beyond the reassembly buffer are dropped
+ * (oversize), never buffered; records of a future key phase are not
+ * buffered (C2); and received messages the application does not read
+ * are dropped and counted once the fixed queue is full.
+ */
+START_TEST(I3_bounded_state_under_pressure)
+{
+	struct sg_conn_stats d0, g0;
+	unsigned char junk[252];
+	unsigned off;
+	int k;
+
+	net_setup(903, SG_CONN_START_GATEWAY);
+	start_both();
+	printf("I3: struct sg_conn is %zu bytes; buffers of the test ends %zu bytes\n",
+	       sizeof(struct sg_conn), sizeof(struct te_end) - sizeof(struct sg_conn));
+	/* a 4000-byte handshake message at the gateway (buffer 1500): its
+	 * fragments are taken up to the buffer, then the message is dropped */
+	memset(junk, 0xA5, sizeof(junk));
+	g0 = stats(GW);
+	for (off = 0; off + 252 <= 4000; off += 252)
+		inject_hs(DEV, SG_FLIGHT_MSG2, 0, off, C(GW)->xid, junk, 252, 0);
+	run_for(10);
+	CHECK(C(GW)->frx.oversize >= 1);
+	CHECK(C(GW)->frx.len <= C(GW)->frx.cap);
+	EXPECT(GW, g0, "");
+	/* the application does not read: 100 messages, a fixed queue */
+	d0 = stats(DEV);
+	memset(junk, 'm', 200);
+	junk[200] = 0;
+	for (k = 0; k < 100; k++)
+		send_msg(GW, (const char *)junk);
+	EXPECT(DEV, d0, "app_in=* rx_queue_full=*");
+	CHECK_EQ(stats(DEV).app_in - d0.app_in + stats(DEV).rx_queue_full - d0.rx_queue_full, 100);
+	CHECK_EQ(C(DEV)->rxq.count, stats(DEV).app_in - d0.app_in);
+	CHECK(stats(DEV).rx_queue_full - d0.rx_queue_full > 0);
+	printf("I3: %u of 100 unread messages kept, %u dropped\n", C(DEV)->rxq.count,
+	       stats(DEV).rx_queue_full - d0.rx_queue_full);
+	net_free();
+}
+END_TEST
+
+/*
+ * I4: a flood at a device with a live session: 2000 chunks of random
+ * bytes, 1000 forged records with random sequence numbers and 500
+ * replays of genuine ones. Cheap checks come first: a replay or a record
+ * left of the window is dropped before any decryption, so the AEAD runs
+ * exactly once per record that passed them (the failed-decryption
+ * counters of the keys rise by exactly the bad tags). Nothing is
+ * delivered, nothing is sent back, the session is untouched.
+ */
+START_TEST(I4_garbage_and_forged_record_flood)
+{
+	struct simwire_frame genuine[20];
+	struct sg_conn_stats d0, d1;
+	struct sg_replay win;
+	uint64_t fails0, fails1;
+	unsigned char noise[64];
+	int k;
+	size_t j, len;
+
+	net_setup(904, SG_CONN_START_GATEWAY);
+	N->s[DEV].e.cfg.fail_rehandshake = 1000000; /* B2 covers what it triggers */
+	start_both();
+	for (k = 0; k < 20; k++) {
+		send_msg(GW, "genuine");
+		genuine[k] = *last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP);
+	}
+	CHECK_EQ(recv_count(DEV), 20);
+	d0 = stats(DEV);
+	win = C(DEV)->rec.rx.win;
+	fails0 = C(DEV)->rec.rx.cur_failures + C(DEV)->rec.rx.next_failures;
+	for (k = 0; k < 2000; k++) {
+		len = 1 + simwire_rand(&N->w) % sizeof(noise);
+		for (j = 0; j < len; j++)
+			noise[j] = (unsigned char)simwire_rand(&N->w);
+		simwire_inject(&N->w, GW, noise, len, 0);
+		if (k % 50 == 0)
+			run_for(1);
+	}
+	run_for(10);
+	d1 = stats(DEV);
+	for (k = 0; k < 1000; k++) {
+		unsigned char p[40];
+
+		len = 12 + simwire_rand(&N->w) % 28;
+		for (j = 0; j < len; j++)
+			p[j] = (unsigned char)simwire_rand(&N->w);
+		p[0] &= 0x67; /* a valid header: kind 0..7 without reserved bits */
+		inject_rec(GW, p, len, 0);
+		if (k % 50 == 0)
+			run_for(1);
+	}
+	for (k = 0; k < 500; k++) {
+		inject_frame(&genuine[k % 20], 0);
+		if (k % 50 == 0)
+			run_for(1);
+	}
+	run_for(100);
+	fails1 = C(DEV)->rec.rx.cur_failures + C(DEV)->rec.rx.next_failures;
+	EXPECT(DEV, d0,
+	       "frame.too_long=* frame.bad_cobs=* frame.too_short=* frame.bad_crc=* "
+	       "frame.bad_ctrl=* frame.wrong_dir=* frame.wrong_addr=* frame.noise_bytes=* "
+	       "record.bad_header=* record.replay=* record.too_old=* record.bad_tag=* "
+	       "record.too_short=* record.wrong_phase=* frames_unexpected=* hs_frags_ignored=* "
+	       "frames_out=0 bytes_out=0 app_in=0");
+	{
+		struct sg_conn_stats e = stats(DEV);
+		uint32_t recs = (e.record.bad_header - d0.record.bad_header) +
+				(e.record.replay - d0.record.replay) +
+				(e.record.too_old - d0.record.too_old) +
+				(e.record.bad_tag - d0.record.bad_tag) +
+				(e.record.too_short - d0.record.too_short) +
+				(e.record.wrong_phase - d0.record.wrong_phase);
+		uint32_t noise_recs = (d1.record.bad_header - d0.record.bad_header) +
+				      (d1.record.replay - d0.record.replay) +
+				      (d1.record.too_old - d0.record.too_old) +
+				      (d1.record.bad_tag - d0.record.bad_tag) +
+				      (d1.record.too_short - d0.record.too_short) +
+				      (d1.record.wrong_phase - d0.record.wrong_phase);
+
+		/* every forged record and replay counted exactly once (random
+		 * noise can pass the 16-bit CRC as a record now and then) */
+		CHECK_EQ(recs - noise_recs, 1500);
+		CHECK(e.record.replay - d1.record.replay >= 500);
+		/* one AEAD attempt per record that reached it */
+		CHECK_EQ(fails1 - fails0, e.record.bad_tag - d0.record.bad_tag);
+		printf("I4: noise frames dropped %u; records: bad header %u, replay %u, too old %u, "
+		       "bad tag %u, wrong phase %u\n",
+		       (e.frame.too_long + e.frame.bad_cobs + e.frame.too_short + e.frame.bad_crc +
+			e.frame.bad_ctrl + e.frame.wrong_dir + e.frame.wrong_addr) -
+			       (d0.frame.too_long + d0.frame.bad_cobs + d0.frame.too_short +
+				d0.frame.bad_crc + d0.frame.bad_ctrl + d0.frame.wrong_dir +
+				d0.frame.wrong_addr),
+		       e.record.bad_header - d0.record.bad_header, e.record.replay - d0.record.replay,
+		       e.record.too_old - d0.record.too_old, e.record.bad_tag - d0.record.bad_tag,
+		       e.record.wrong_phase - d0.record.wrong_phase);
+	}
+	CHECK(memcmp(&win, &C(DEV)->rec.rx.win, sizeof(win)) == 0);
+	send_msg(GW, "still fine");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/* I5: the line is jammed: nothing gets through, noise is all there is. */
+static bool jammed;
+static enum simwire_action jam(struct net *n, struct simwire_frame *f, const struct finfo *fi)
+{
+	(void)n;
+	(void)f;
+	(void)fi;
+	return jammed ? SW_DROP : SW_PASS;
+}
+
+/*
+ * I5 (engine level): the line is jammed for 70 s (every frame lost, a
+ * continuous stream of noise without delimiters in both directions)
+ * while the gateway tries to start a session. The decoders never hold
+ * more than one frame's worth of the noise (the excess is counted and
+ * dropped unbuffered; the whole run is one frame too long), the gateway
+ * backs off, its exchange times out and is retried; once the line is
+ * free the session comes up within the retransmission backoff.
+ */
+START_TEST(I5_jammed_line_then_recovery)
+{
+	unsigned char noise[100];
+	uint64_t t_free;
+	int k, d;
+	size_t j;
+
+	net_setup(905, SG_CONN_START_GATEWAY);
+	N->rule = jam;
+	jammed = true;
+	net_init();
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	for (k = 0; k < 7000; k++) {
+		for (d = 0; d < 2; d++) {
+			for (j = 0; j < sizeof(noise); j++)
+				noise[j] = (unsigned char)(1 + simwire_rand(&N->w) % 255);
+			simwire_inject(&N->w, d, noise, sizeof(noise), 0);
+		}
+		run_for(10);
+		CHECK(C(GW)->dec.len <= C(GW)->dec.cap);
+		CHECK(C(DEV)->dec.len <= C(DEV)->dec.cap);
+	}
+	CHECK(!established(GW) && !established(DEV));
+	CHECK(stats(GW).hs_timeouts >= 1);
+	jammed = false;
+	t_free = N->w.now_ms;
+	CHECK(run_until_established(40000));
+	/* the noise ended as one frame too long, or as a partial frame
+	 * dropped after the inter-byte timeout */
+	CHECK(stats(GW).frame.too_long + stats(GW).frame.aborted >= 1);
+	CHECK(stats(DEV).frame.too_long + stats(DEV).frame.aborted >= 1);
+	CHECK(stats(DEV).frame.noise_bytes >= 7000u * 100u);
+	printf("I5: session %llu ms after the line was freed; gateway: %u exchanges timed out, "
+	       "%u retransmissions\n",
+	       (unsigned long long)(N->w.now_ms - t_free), stats(GW).hs_timeouts,
+	       stats(GW).hs_retransmits);
+	net_free();
+}
+END_TEST
+
+
+/* ======================================================================= */
+/* J. Serial framing                                                        */
+/* ======================================================================= */
+
+/* Raw bytes on the line towards `to`, `delay` ms from now. */
+static void raw_to(int to, const void *p, size_t n, uint64_t delay)
+{
+	simwire_inject(&N->w, to ^ 1, p, n, delay);
+}
+
+/*
+ * J1 (engine level): a slow or stalled sender.
+ * 1. A frame's first bytes, then silence: after the inter-byte timeout
+ *    (200 ms) the partial frame is dropped (aborted) and the buffer is
+ *    free; the next frame is delivered.
+ * 2. Bytes trickled one every 150 ms, never completing a frame: the
+ *    decoder keeps at most one frame's worth (the excess is dropped
+ *    unbuffered) and the run ends as one frame too long at the next
+ *    delimiter; the next frame is delivered.
+ * 3. A trickle that pauses longer than the timeout: dropped at the pause.
+ */
+START_TEST(J1_slowloris_partial_frames)
+{
+	struct simwire_frame f;
+	struct sg_conn_stats d0;
+	unsigned char b = 0x42;
+	int k;
+
+	net_setup(1001, SG_CONN_START_GATEWAY);
+	start_both();
+	send_msg(GW, "a frame to cut");
+	CHECK_EQ(recv_count(DEV), 1);
+	f = *last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP);
+	d0 = stats(DEV);
+	raw_to(DEV, f.b, 12, 0); /* delimiter and 11 bytes */
+	run_for(150);
+	CHECK(sg_frame_decoder_busy(&C(DEV)->dec));
+	run_for(100);
+	CHECK(!sg_frame_decoder_busy(&C(DEV)->dec));
+	EXPECT(DEV, d0, "frame.aborted=1 frame.noise_bytes=*");
+	send_msg(GW, "next");
+	CHECK_EQ(recv_count(DEV), 1);
+
+	d0 = stats(DEV);
+	raw_to(DEV, "", 1, 0);
+	for (k = 0; k < 400; k++) {
+		raw_to(DEV, &b, 1, 0);
+		run_for(150);
+		CHECK(C(DEV)->dec.len <= C(DEV)->dec.cap);
+	}
+	EXPECT(DEV, d0, "frame.noise_bytes=*");
+	send_msg(GW, "next");
+	CHECK_EQ(recv_count(DEV), 1);
+	EXPECT(DEV, d0, "frame.too_long=1 frame.noise_bytes=* app_in=1");
+
+	d0 = stats(DEV);
+	for (k = 0; k < 10; k++) {
+		raw_to(DEV, &b, 1, 0);
+		run_for(k == 5 ? 300 : 150);
+	}
+	raw_to(DEV, "", 1, 0);
+	run_for(10);
+	EXPECT(DEV, d0, "frame.aborted=1 frame.bad_cobs=1 frame.noise_bytes=*");
+	send_msg(GW, "next");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+}
+END_TEST
+
+/* J2: noise before some frames (with delimiters in it too). */
+static enum simwire_action noise_before(struct net *n, struct simwire_frame *f,
+					const struct finfo *fi)
+{
+	unsigned char noise[40];
+	size_t len, j;
+
+	(void)n;
+	(void)fi;
+	if (simwire_rand(&N->w) % 100 < 30) {
+		len = 1 + simwire_rand(&N->w) % sizeof(noise);
+		for (j = 0; j < len; j++) {
+			unsigned r = (unsigned)(simwire_rand(&N->w) % 256);
+
+			noise[j] = (unsigned char)(r < 16 ? 0 : r); /* false delimiters */
+		}
+		simwire_inject(&N->w, f->dir, noise, len, 0);
+	}
+	return SW_PASS;
+}
+
+/*
+ * J2: noise, false delimiters and broken frames in front of 30% of the
+ * frames of a session with 300 messages each way: the decoders
+ * resynchronise at the next delimiter every time; every message is
+ * delivered once; no noise reaches the record layer as a record.
+ */
+START_TEST(J2_noise_and_false_delimiters_between_frames)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(1002, SG_CONN_START_GATEWAY);
+	N->rule = noise_before;
+	traffic_setup(300);
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	start_both();
+	while (N->s[GW].t.next_id < 300 || N->s[DEV].t.next_id < 300)
+		run(N->w.now_ms + 500, true);
+	run_for(1000);
+	check_delivery(true);
+	CHECK(stats(DEV).frame.noise_bytes > 1000);
+	CHECK(stats(GW).frame.noise_bytes > 1000);
+	EXPECT(GW, g0,
+	       "frame.too_short=* frame.bad_crc=* frame.bad_cobs=* frame.noise_bytes=* "
+	       "hs_started=1 hs_completed=1 requests_received=1 requests_limited=1 app_in=300");
+	EXPECT(DEV, d0,
+	       "frame.too_short=* frame.bad_crc=* frame.bad_cobs=* frame.noise_bytes=* "
+	       "hs_started=1 hs_completed=1 requests_sent=1 app_in=300");
+	net_free();
+}
+END_TEST
+
+/* J3: hostile fragments with the exchange's own xid (it is cleartext). */
+static int j3_mode;
+static enum simwire_action hostile_fragments(struct net *n, struct simwire_frame *f,
+					     const struct finfo *fi)
+{
+	static const unsigned char junk[200] = { 0x59, 0x01, 0xcf };
+	unsigned x = (unsigned)fi->hs_xid;
+
+	(void)n;
+	(void)f;
+	if (j3_mode == 1 && fi->dir == GW && fi->hs_type == SG_FLIGHT_MSG1) {
+		/* before the real message_2: a conflicting first fragment,
+		 * one past the 4095-byte limit, an empty one at a non-zero
+		 * offset, one far beyond the next expected offset */
+		inject_hs(DEV, SG_FLIGHT_MSG2, 0, 0, x, junk, sizeof(junk), 0);
+		inject_hs(DEV, SG_FLIGHT_MSG2, 0, 4000, x, junk, 100, 0);
+		inject_hs(DEV, SG_FLIGHT_MSG2, 1, 300, x, NULL, 0, 0);
+		inject_hs(DEV, SG_FLIGHT_MSG2, 1, 3000, x, junk, 50, 0);
+		j3_mode = 0;
+	}
+	return SW_PASS;
+}
+
+/*
+ * J3: fragments an attacker builds for the running exchange (its xid is
+ * cleartext): a conflicting first fragment ahead of the real one,
+ * offset + length past the 4095-byte limit, an empty fragment at a
+ * non-zero offset, a fragment far past the next expected offset. None
+ * writes outside the reassembly buffer (ASan); the malformed ones are
+ * ignored; the real message_2, whose first fragment starts the message
+ * again, completes the exchange without a retransmission.
+ */
+START_TEST(J3_hostile_fragments_during_the_handshake)
+{
+	struct sg_conn_stats d0, g0;
+
+	net_setup(1003, SG_CONN_START_GATEWAY);
+	j3_mode = 1;
+	N->rule = hostile_fragments;
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	start_both();
+	EXPECT(GW, g0,
+	       "hs_started=1 hs_completed=1 hs_frags_ignored=1 requests_received=1 "
+	       "requests_limited=1");
+	EXPECT(DEV, d0, "hs_started=1 hs_completed=1 requests_sent=1");
+	net_free();
+}
+END_TEST
+
+/*
+ * J4, B5: one record per frame, exactly. Two genuine records in one
+ * frame, a record split over two frames, a record with a trailing byte:
+ * each frame is one record to the receiver, and none of these is one.
+ * The two genuine records then delivered on their own are accepted.
+ */
+START_TEST(J4_B5_one_record_per_frame)
+{
+	struct simwire_frame a, b, g;
+	struct simwire_content ca, cb, cg;
+	struct sg_conn_stats d0;
+
+	net_setup(1004, SG_CONN_START_GATEWAY);
+	start_both();
+	app_seen = 0;
+	hold_app_n = 0;
+	N->rule = hold_nth_app;
+	send_msg(GW, "first");
+	hold_app_n = 1;
+	send_msg(GW, "second");
+	CHECK_EQ(N->w.nheld, 2);
+	a = N->w.held[0];
+	b = N->w.held[1];
+	CHECK(simwire_open(&a, &ca) == 0 && simwire_open(&b, &cb) == 0);
+	d0 = stats(DEV);
+	/* two in one */
+	cg = ca;
+	memcpy(cg.payload + ca.len, cb.payload, cb.len);
+	cg.len = ca.len + cb.len;
+	g = a;
+	simwire_build(&g, &cg);
+	inject_frame(&g, 0);
+	/* one split in two */
+	cg = ca;
+	cg.len = 6;
+	simwire_build(&g, &cg);
+	inject_frame(&g, 1);
+	cg.len = ca.len - 6;
+	memmove(cg.payload, ca.payload + 6, cg.len);
+	simwire_build(&g, &cg);
+	inject_frame(&g, 2);
+	/* a trailing byte */
+	cg = ca;
+	cg.payload[cg.len++] = 0;
+	simwire_build(&g, &cg);
+	inject_frame(&g, 3);
+	run_for(10);
+	/* 17 bytes: 6 + 11, both shorter than header + tag */
+	EXPECT(DEV, d0, "record.bad_tag=2 record.too_short=2 app_in=0");
+	simwire_release(&N->w, 0);
+	simwire_release(&N->w, 0);
+	run_for(10);
+	CHECK_EQ(recv_count(DEV), 2);
+	net_free();
+}
+END_TEST
+
+/*
+ * J5: frames for another address, the reserved broadcast-like addresses
+ * 0 and 255, and a genuine record of another session (devices B and the
+ * gateway at address 2) spliced in as-is and re-addressed to address 1.
+ * Each end drops what is not for its address before anything else (the
+ * device's decoder filters its own address; the gateway's engine is the
+ * one for address 1); the re-addressed record fails the tag (the address
+ * is in the AAD, and the keys are another session's).
+ */
+START_TEST(J5_wrong_addresses_and_another_session_spliced)
+{
+	struct simwire_frame other_g2d, other_d2g, g;
+	struct sg_conn_stats d0, g0;
+	struct net *a;
+	static const unsigned char addrs[] = { 2, 0, 255 };
+	size_t k;
+
+	/* the other session, at address 2 */
+	net_setup(1005, SG_CONN_START_GATEWAY);
+	N->s[GW].e.cfg.addr = N->s[DEV].e.cfg.addr = 2;
+	te_end_use_cred(&N->s[DEV].e, "dev-b", NULL);
+	snprintf(N->s[GW].e.expect.cn, sizeof(N->s[GW].e.expect.cn), "dev-b");
+	start_both();
+	send_msg(GW, "for device b");
+	send_msg(DEV, "from device b");
+	other_g2d = *last_frame(GW, SG_FRAME_RECORD, SG_RECORD_APP);
+	other_d2g = *last_frame(DEV, SG_FRAME_RECORD, SG_RECORD_APP);
+	a = N;
+	N = NULL;
+	net_setup(1006, SG_CONN_START_GATEWAY);
+	start_both();
+	d0 = stats(DEV);
+	g0 = stats(GW);
+	for (k = 0; k < sizeof(addrs); k++) {
+		g = make_frame(GW, addrs[k], SG_FRAME_FROM_GATEWAY | SG_FRAME_RECORD, "abcdefghijklm", 13);
+		inject_frame(&g, 0);
+		g = make_frame(DEV, addrs[k], SG_FRAME_FROM_DEVICE | SG_FRAME_RECORD, "abcdefghijklm", 13);
+		inject_frame(&g, 0);
+	}
+	simwire_splice(&N->w, GW, &other_g2d, 0, 0);	   /* as-is: address 2 */
+	simwire_splice(&N->w, DEV, &other_d2g, 0, 0);
+	simwire_splice(&N->w, GW, &other_g2d, ADDR, 1); /* re-addressed */
+	simwire_splice(&N->w, DEV, &other_d2g, ADDR, 1);
+	run_for(10);
+	EXPECT(DEV, d0, "frame.wrong_addr=4 frame.noise_bytes=* record.bad_tag=1 app_in=0");
+	EXPECT(GW, g0, "frame.wrong_addr=4 frame.noise_bytes=* record.bad_tag=1 app_in=0");
+	send_msg(GW, "for device a");
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+	N = a;
+	net_free();
+}
+END_TEST
+
+/*
+ * J6: a frame longer than the receiver's maximum is dropped as it
+ * arrives, without buffering the excess; a sender never builds one (a
+ * message too large for a record is refused at sg_conn_send); and with a
+ * small link MTU (64-byte payloads on both ends) the handshake is cut
+ * into fragments that fit, and every frame on the line fits.
+ */
+START_TEST(J6_oversize_frames_and_a_small_mtu)
+{
+	unsigned char big[SG_FRAME_DEFAULT_MAX_PAYLOAD + 1];
+	struct simwire_frame g;
+	struct sg_conn_stats d0;
+	size_t k;
+
+	net_setup(1007, SG_CONN_START_GATEWAY);
+	start_both();
+	memset(big, 0x33, sizeof(big));
+	d0 = stats(DEV);
+	g = make_frame(GW, ADDR, SG_FRAME_FROM_GATEWAY | SG_FRAME_RECORD, big, sizeof(big));
+	inject_frame(&g, 0);
+	run_for(10);
+	EXPECT(DEV, d0, "frame.too_long=1 frame.noise_bytes=*");
+	CHECK(C(DEV)->dec.len <= C(DEV)->dec.cap);
+	CHECK_ERR(sg_conn_send(C(GW), big, sg_conn_max_message(C(GW)) + 1, N->w.now_ms),
+		  SG_ETOOBIG);
+	CHECK_ERR(sg_conn_send(C(GW), big, sg_conn_max_message(C(GW)), N->w.now_ms), 0);
+	run_for(10);
+	CHECK_EQ(recv_count(DEV), 1);
+	net_free();
+
+	net_setup(1008, SG_CONN_START_GATEWAY);
+	N->s[GW].e.cfg.max_payload = N->s[DEV].e.cfg.max_payload = 64;
+	start_both();
+	CHECK_ERR(sg_conn_send(C(DEV), big, sg_conn_max_message(C(DEV)), N->w.now_ms), 0);
+	run_for(10);
+	CHECK_EQ(recv_count(GW), 1);
+	CHECK_EQ(sg_conn_max_message(C(DEV)), 64 - 12);
+	for (k = 0; k < N->w.nrec; k++)
+		CHECK(N->w.rec[k].len <= SG_FRAME_ENCODED_MAX(64));
+	CHECK(count_frames(DEV, SG_FRAME_HANDSHAKE, SG_FLIGHT_MSG2, 0, N->w.nrec) >= 8);
+	net_free();
+}
+END_TEST
+
+/* ======================================================================= */
+/* K. Soak with invariants, reproducibility                                 */
+/* ======================================================================= */
+
+/* The faults of K1/K2: loss, duplicates, delays, attacker-grade bit
+ * flips (CRC fixed) and line noise. */
+static void faults(unsigned drop, unsigned dup, unsigned delay, unsigned flip, unsigned noise)
+{
+	N->drop_pm = drop;
+	N->dup_pm = dup;
+	N->delay_pm = delay;
+	N->flip_pm = flip;
+	N->noise_pm = noise;
+}
+
+/* loop K1_handshake_under_random_faults 16 */
+/*
+ * K1: handshakes under random loss (25%), duplication (5%), delay (5%),
+ * attacker-grade bit flips (2%, CRC fixed, so EDHOC sees them) and line
+ * noise (2%), sixteen seeds: each completes within two exchange timeouts
+ * (a tampered message fails its exchange cleanly, E14, and the next one
+ * is tried), and the two ends agree on the keys.
+ */
+START_TEST(K1_handshake_under_random_faults)
+{
+	uint64_t t0;
+
+	net_setup(1100 + (uint64_t)_i, SG_CONN_START_GATEWAY);
+	faults(250, 50, 50, 20, 20);
+	net_init();
+	t0 = N->w.now_ms;
+	sg_conn_start(C(GW), N->w.now_ms);
+	sg_conn_start(C(DEV), N->w.now_ms);
+	CHECK(run_until_established(150000));
+	faults(0, 0, 0, 0, 0);
+	run_for(100);
+	CHECK(memcmp(&C(GW)->rec.tx.k, &C(DEV)->rec.rx.cur, sizeof(C(GW)->rec.tx.k)) == 0);
+	CHECK(memcmp(&C(DEV)->rec.tx.k, &C(GW)->rec.rx.cur, sizeof(C(DEV)->rec.tx.k)) == 0);
+	printf("K1 seed %llu: session after %llu ms, %u failed exchanges, %u retransmissions\n",
+	       (unsigned long long)N->seed, (unsigned long long)(N->w.now_ms - t0 - 100),
+	       stats(GW).hs_failed, stats(GW).hs_retransmits);
+	send_msg(DEV, "ok");
+	CHECK_EQ(recv_count(GW), 1);
+	net_free();
+}
+END_TEST
+
+/*
+ * K2: a data soak, 2000 messages each way on a 115200 baud line, with key
+ * updates due every 50 records, under loss (10%), duplicates (3%), delays
+ * of up to 50 ms (3%), attacker bit
+ * flips (1%, CRC fixed) and noise (1%). Invariants: nothing delivered
+ * twice, nothing altered delivered, every message whose frame was
+ * neither lost nor altered delivered, receive key phases only move
+ * forward (checked at every step), and the engines' memory is their
+ * fixed structs (no allocation in the core).
+ */
+START_TEST(K2_soak_with_faults_and_key_updates)
+{
+	net_setup(1200, SG_CONN_START_GATEWAY);
+	N->w.baud = 115200; /* delays of up to 50 ms stay inside the window */
+	update_every(50);
+	traffic_setup(2000);
+	N->check_phases = true;
+	faults(100, 30, 30, 10, 10);
+	start_both();
+	while (N->s[GW].t.next_id < 2000 || N->s[DEV].t.next_id < 2000)
+		run(N->w.now_ms + 500, true);
+	faults(0, 0, 0, 0, 0);
+	run_for(3000);
+	check_delivery(true);
+	CHECK(stats(GW).key_updates >= 5 && stats(DEV).key_updates >= 5);
+	CHECK(N->flips_done > 10);
+	printf("K2: delivered %u and %u; %u frames altered, %u dropped; key updates %u and %u; "
+	       "handshakes %u\n",
+	       stats(GW).app_in, stats(DEV).app_in, N->flips_done, N->drops_done,
+	       stats(GW).key_updates, stats(DEV).key_updates, stats(GW).hs_completed);
+	net_free();
+}
+END_TEST
+
+/* A digest of everything on the wire: direction, time and bytes of every
+ * frame sent. */
+static void wire_digest(unsigned char out[32])
+{
+	unsigned char *buf = malloc(N->w.nrec * (SIMWIRE_MAX_FRAME + 16) + 1);
+	size_t i, n = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < N->w.nrec; i++) {
+		const struct simwire_frame *f = &N->w.rec[i];
+
+		buf[n++] = (unsigned char)f->dir;
+		memcpy(buf + n, &f->due_ms, sizeof(f->due_ms));
+		n += sizeof(f->due_ms);
+		memcpy(buf + n, f->b, f->len);
+		n += f->len;
+	}
+	ck_assert_int_eq(sg_sha256(buf, n, out), 0);
+	free(buf);
+}
+
+static void k3_run(uint64_t seed, unsigned char digest[32], struct sg_conn_stats st[2])
+{
+	net_setup(seed, SG_CONN_START_GATEWAY);
+	update_every(20);
+	traffic_setup(100);
+	faults(200, 50, 50, 20, 20);
+	start_both();
+	while (N->s[GW].t.next_id < 100 || N->s[DEV].t.next_id < 100)
+		run(N->w.now_ms + 500, true);
+	run_for(1000);
+	wire_digest(digest);
+	st[0] = stats(GW);
+	st[1] = stats(DEV);
+	net_free();
+}
+
+/*
+ * K3: a run is a function of its seed. The same faulty session (loss,
+ * duplicates, delays, flips, noise, key updates, traffic) run twice with
+ * one seed puts exactly the same frames on the wire at the same times
+ * and ends with the same counters; another seed gives another run. Every
+ * test of this file prints its seed when it fails; tests/ATTACKS.md says
+ * how to re-run one.
+ */
+START_TEST(K3_same_seed_same_run)
+{
+	unsigned char d1[32], d2[32], d3[32];
+	struct sg_conn_stats s1[2], s2[2], s3[2];
+
+	k3_run(1300, d1, s1);
+	k3_run(1300, d2, s2);
+	k3_run(1301, d3, s3);
+	g_seed = 1300;
+	CHECK(memcmp(d1, d2, 32) == 0);
+	CHECK(memcmp(s1, s2, sizeof(s1)) == 0);
+	CHECK(memcmp(d1, d3, 32) != 0);
+}
+END_TEST
 /* ======================================================================= */
 /* main                                                                      */
 /* ======================================================================= */
@@ -2603,6 +3840,25 @@ int main(int argc, char **argv)
 		{ E12_live_session_works_during_a_new_exchange, 0 },
 		{ E13_failed_handshake_then_a_valid_one, 0 },
 		{ E14_one_bit_flipped_in_any_handshake_message, 150 },
+		{ F1_F14_certificate_factory_at_session_level, 16 },
+		{ F7_F8_compromised_device_c_cannot_impersonate, 0 },
+		{ F12_ber_signature_same_identity, 0 },
+		{ G10_rng_failure_and_fresh_ephemerals, 0 },
+		{ H2_H4_forged_suite_error_no_downgrade, 0 },
+		{ I1_request_and_message_1_flood_at_the_gateway, 0 },
+		{ I2_message_1_flood_at_a_device, 0 },
+		{ I3_bounded_state_under_pressure, 0 },
+		{ I4_garbage_and_forged_record_flood, 0 },
+		{ I5_jammed_line_then_recovery, 0 },
+		{ J1_slowloris_partial_frames, 0 },
+		{ J2_noise_and_false_delimiters_between_frames, 0 },
+		{ J3_hostile_fragments_during_the_handshake, 0 },
+		{ J4_B5_one_record_per_frame, 0 },
+		{ J5_wrong_addresses_and_another_session_spliced, 0 },
+		{ J6_oversize_frames_and_a_small_mtu, 0 },
+		{ K1_handshake_under_random_faults, 16 },
+		{ K2_soak_with_faults_and_key_updates, 0 },
+		{ K3_same_seed_same_run, 0 },
 	};
 	Suite *s;
 	TCase *tc;
