@@ -126,6 +126,7 @@ static void end_session(struct sg_conn *c)
 	c->fail_run = 0;
 	c->pong_due = c->ping_due = c->ku_due = c->kureq_due = c->rehs_due = false;
 	c->t_lifetime = NEVER;
+	c->t_kureq = c->t_rehs = 0;
 }
 
 /* Derive the two traffic secrets from the finished exchange and set up
@@ -310,7 +311,12 @@ static void want_new_session(struct sg_conn *c)
 	if (can_initiate(c) && (renews(c) || !c->have_session)) {
 		start_exchange(c);
 	} else if (c->have_session) {
-		c->rehs_due = true;
+		/* Authenticated, but the conditions that ask for it last until
+		 * the new session: once per hs_rto_ms, not in every frame. */
+		if (c->now >= c->t_rehs) {
+			c->rehs_due = true;
+			c->t_rehs = add_ms(c->now, c->cfg.hs_rto_ms);
+		}
 	} else if (c->now >= c->t_retry || c->t_retry == NEVER) {
 		c->request_due = true;
 		c->stats.requests_sent++;
@@ -800,8 +806,14 @@ static void record_upkeep(struct sg_conn *c)
 			c->ku_due = true;
 		}
 	}
-	if (st & SG_RECORD_ST_RX_EXHAUSTED)
+	/* The exhaustion lasts until the peer's first record under its next
+	 * key: ask once, and again only if that has not come within
+	 * hs_rto_ms (the request may be lost), never in every frame (which
+	 * filled the line and made the peer update twice). */
+	if ((st & SG_RECORD_ST_RX_EXHAUSTED) && c->now >= c->t_kureq) {
 		c->kureq_due = true;
+		c->t_kureq = add_ms(c->now, c->cfg.hs_rto_ms);
+	}
 	if (st & SG_RECORD_ST_ECHO_DUE)
 		c->ping_due = true;
 	if (st & (SG_RECORD_ST_SEQ_EXHAUSTED | SG_RECORD_ST_CLOCK_SUSPECT |
@@ -1082,6 +1094,11 @@ uint64_t sg_conn_deadline(const struct sg_conn *c)
 		d = c->t_lifetime;
 	if (c->have_session && (t = sg_record_deadline(&c->rec, c->now)) < d)
 		d = t;
+	/* a request repeated while its condition lasts (record_upkeep) */
+	if (c->have_session && c->t_kureq > c->now && c->t_kureq < d)
+		d = c->t_kureq;
+	if (c->have_session && c->t_rehs > c->now && c->t_rehs < d)
+		d = c->t_rehs;
 	if (c->b.frame_rx != NULL && sg_frame_decoder_busy(&c->dec) &&
 	    (t = add_ms(c->t_last_byte, c->cfg.interbyte_ms + 1)) < d)
 		d = t;
