@@ -201,13 +201,16 @@ static void clear_exchange(struct sg_conn *c)
 }
 
 /* An exchange failed: forget it and, where this side initiates, plan the
- * next attempt with backoff. */
+ * next attempt with backoff. The side that renews live sessions also
+ * retries a failed renewal: its trigger (the lifetime) fires once, and
+ * the old session must not outlive it for good because one exchange
+ * was lost or spoiled. */
 static void fail_exchange(struct sg_conn *c, int err)
 {
 	c->stats.hs_failed++;
 	c->stats.last_hs_error = err;
 	clear_exchange(c);
-	if (!c->have_session) {
+	if (!c->have_session || (can_initiate(c) && renews(c))) {
 		c->want_exchange = true;
 		c->t_retry = add_ms(c->now, c->retry);
 		c->retry = c->retry > c->cfg.hs_retry_max_ms / 2 ? c->cfg.hs_retry_max_ms
