@@ -26,6 +26,7 @@
  */
 #include <string.h>
 
+#include "serguard/cbor.h"
 #include "serguard/conn.h"
 
 /* Conn-level exchange states. */
@@ -441,6 +442,35 @@ static void work(struct sg_conn *c)
 	}
 }
 
+/* G_X of a message_1 (its third item), NULL if it has none. */
+static const unsigned char *g_x_of(const unsigned char *m, size_t len)
+{
+	struct sg_cbor_dec d;
+	const unsigned char *g;
+	size_t n;
+
+	sg_cbor_dec_init(&d, m, len);
+	if (sg_cbor_skip(&d, NULL, NULL) != 0 || sg_cbor_skip(&d, NULL, NULL) != 0 ||
+	    sg_cbor_get_bstr(&d, &g, &n) != 0 || n != 32)
+		return NULL;
+	return g;
+}
+
+/* E5, G7: a message_1 carrying the ephemeral key of our own outstanding
+ * message_1 (still in hs_tx) is ours, reflected, whatever else in it was
+ * changed: it must not make us give up our exchange for it and answer
+ * ourselves. */
+static bool own_message_1(const struct sg_conn *c, size_t len)
+{
+	const unsigned char *mine, *theirs;
+
+	if (c->hs_msg_type != SG_FLIGHT_MSG1 || c->hs_tx_len == 0)
+		return false;
+	mine = g_x_of(c->b.hs_tx, c->hs_tx_len);
+	theirs = g_x_of(c->b.hs_rx, len);
+	return mine != NULL && theirs != NULL && memcmp(mine, theirs, 32) == 0;
+}
+
 /* A complete message is in hs_rx: decide what it means here. */
 static void on_message(struct sg_conn *c)
 {
@@ -461,7 +491,7 @@ static void on_message(struct sg_conn *c)
 		if (c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4 ||
 		    c->hs_state == HS_I_WORK_M2) {
 			/* Simultaneous start (5.1): the gateway's exchange wins. */
-			if (c->cfg.side == SG_CONN_GATEWAY)
+			if (c->cfg.side == SG_CONN_GATEWAY || own_message_1(c, r->len))
 				goto ignore;
 			c->stats.hs_lost_race++;
 			clear_exchange(c);
