@@ -648,6 +648,16 @@ static void on_handshake_frame(struct sg_conn *c, const unsigned char *p, size_t
 		c->stats.hs_frags_ignored++;
 		return;
 	}
+	/* E9: while our exchange waits for the peer's next message, a
+	 * fragment of another exchange (other xid) cannot be part of it and
+	 * must not disturb the message being reassembled (a first fragment
+	 * would restart it). Only a message_1 may start another exchange. */
+	if ((c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4 ||
+	     c->hs_state == HS_R_WAIT_M3) &&
+	    h.xid != c->xid && h.type != SG_FLIGHT_MSG1) {
+		c->stats.hs_frags_ignored++;
+		return;
+	}
 	if (sg_flight_rx_push(&c->frx, &h, data, dlen) == 1)
 		on_message(c);
 }
