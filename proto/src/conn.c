@@ -342,6 +342,8 @@ static void work_m1(struct sg_conn *c)
 		abort_with_error(c, err);
 		return;
 	}
+	/* message_2 costs a key pair, an ECDH and a signature: see on_message */
+	c->t_m1_ok = add_ms(c->t_m1_ok > c->now ? c->t_m1_ok : c->now, c->cfg.hs_rto_ms);
 	sg_flight_rx_reset(&c->frx);
 	err = sg_edhoc_write_message_2(&c->hs, c->b.hs_tx, c->b.hs_tx_len, &n);
 	if (err != 0) {
@@ -509,6 +511,15 @@ static void on_message(struct sg_conn *c)
 			return;
 		}
 		if (c->hs_state == HS_R_WORK_M1 || c->hs_state == HS_R_WORK_M3)
+			goto ignore;
+		/* I2: anyone can send a message_1, and each new one costs a
+		 * message_2 (a key pair, an ECDH and a signature; a second on a
+		 * small MCU). A generic cell rate limit in one timestamp
+		 * (t_m1_ok, the theoretical arrival time): bursts of two, then
+		 * one per hs_rto_ms. An honest initiator whose message_1 is
+		 * dropped here resends it within that time; a message_1 refused
+		 * unread (an error answer) costs little and does not count. */
+		if (c->t_m1_ok > c->now && c->t_m1_ok - c->now > c->cfg.hs_rto_ms)
 			goto ignore;
 		clear_exchange(c);
 		err = edhoc_begin(c, SG_EDHOC_RESPONDER);
