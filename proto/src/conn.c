@@ -1033,10 +1033,14 @@ int sg_conn_init(struct sg_conn *c, const struct sg_conn_config *cfg,
 	c->now = now_ms;
 	c->wall = k.edhoc.cert_policy.now;
 	if (b->frame_rx != NULL) {
+		/* Both sides filter the one address of this link (J5): a
+		 * gateway's engine serves exactly one device, and a frame of
+		 * another address is never its business (sg_conn_frame_push
+		 * refuses one too). */
 		err = sg_frame_decoder_init(&c->dec, b->frame_rx, b->frame_rx_len, mp,
 					    k.side == SG_CONN_GATEWAY ? SG_FRAME_FROM_DEVICE
 								      : SG_FRAME_FROM_GATEWAY,
-					    k.side == SG_CONN_DEVICE ? k.addr : 0);
+					    k.addr);
 		if (err != 0)
 			return err;
 	}
