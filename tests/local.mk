@@ -362,3 +362,4 @@ tests_test_attacks_SOURCES = tests/test_attacks.c tests/simwire.c tests/simwire.
 tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_attacks_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_attacks
+EXTRA_DIST += tests/ATTACKS.md

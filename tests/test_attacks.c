@@ -2945,6 +2945,72 @@ START_TEST(G10_rng_failure_and_fresh_ephemerals)
 }
 END_TEST
 
+/*
+ * G2, G3, G6 at session level: message_1 whose ephemeral key is the SEC1
+ * point at infinity (00), a compressed (02 || x) or uncompressed
+ * (04 || x || y) point, an x-coordinate equal to p, or an x with no
+ * square root (a point of the twist). The x-only encoding of RFC 9528
+ * has no way to say "infinity" (and x = 0 is a genuine point of P-256):
+ * each is refused before any scalar multiplication, by the length rule
+ * or by the curve check, with one EDHOC error each, and no exchange
+ * survives.
+ */
+START_TEST(G2_G3_G6_bad_ephemeral_keys_in_message_1)
+{
+	static const char p_hex[] =
+		"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+	struct {
+		size_t len;
+		int first; /* -1: x = p, -2: x = 1, else the first byte */
+		int want;
+	} v[] = {
+		{ 1, 0x00, SG_ELENGTH }, { 33, 0x02, SG_ELENGTH }, { 65, 0x04, SG_ELENGTH },
+		{ 32, -1, SG_EPOINT },	 { 32, -2, SG_EPOINT },
+	};
+	struct sg_conn_stats d0, g0;
+	unsigned char m[80], key[65];
+	size_t k, n, j;
+
+	net_setup(702, SG_CONN_START_GATEWAY);
+	net_init();
+	g0 = stats(GW);
+	d0 = stats(DEV);
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		memset(key, 0x11, sizeof(key));
+		if (v[k].first >= 0) {
+			key[0] = (unsigned char)v[k].first;
+		} else if (v[k].first == -1) {
+			for (j = 0; j < 32; j++)
+				key[j] = (unsigned char)strtoul((char[3]){ p_hex[2 * j], p_hex[2 * j + 1], 0 },
+								NULL, 16);
+		} else {
+			memset(key, 0, 32);
+			key[31] = 1;
+		}
+		n = 0;
+		m[n++] = 0x00; /* METHOD */
+		m[n++] = 0x02; /* SUITES_I */
+		if (v[k].len < 24) {
+			m[n++] = (unsigned char)(0x40 + v[k].len);
+		} else {
+			m[n++] = 0x58;
+			m[n++] = (unsigned char)v[k].len;
+		}
+		memcpy(m + n, key, v[k].len);
+		n += v[k].len;
+		m[n++] = 0x0e; /* C_I */
+		inject_hs(GW, SG_FLIGHT_MSG1, 1, 0, 0x40 + (unsigned)k, m, n, 0);
+		run_for(10);
+		CHECK_ERR(stats(DEV).last_hs_error, v[k].want);
+		CHECK(!handshaking(DEV));
+	}
+	EXPECT(DEV, d0, "hs_started=5 hs_failed=5");
+	/* five errors went to a gateway that has no exchange: ignored */
+	EXPECT(GW, g0, "hs_frags_ignored=5");
+	net_free();
+}
+END_TEST
+
 /* ======================================================================= */
 /* H. Downgrade                                                              */
 /* ======================================================================= */
@@ -3864,6 +3930,7 @@ int main(int argc, char **argv)
 		{ F7_F8_compromised_device_c_cannot_impersonate, 0 },
 		{ F12_ber_signature_same_identity, 0 },
 		{ G10_rng_failure_and_fresh_ephemerals, 0 },
+		{ G2_G3_G6_bad_ephemeral_keys_in_message_1, 0 },
 		{ H2_H4_forged_suite_error_no_downgrade, 0 },
 		{ I1_request_and_message_1_flood_at_the_gateway, 0 },
 		{ I2_message_1_flood_at_a_device, 0 },
