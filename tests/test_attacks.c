@@ -1132,8 +1132,8 @@ START_TEST(B1_B2_B3_every_bit_of_a_record_frame)
 			else
 				want_tag++; /* kind 1, 2, 4; key phase; echo */
 		} else if (bit < 32) {
-			/* sequence bytes, big-endian */
-			uint32_t v = s ^ (1u << (23 - (bit - 8) / 8 * 8 - 7 + (bit % 8)));
+			/* sequence bytes 1..3, big-endian */
+			uint32_t v = s ^ (1u << ((3 - bit / 8) * 8 + bit % 8));
 
 			if (v <= top)
 				want_replay++;
@@ -2515,9 +2515,8 @@ static enum simwire_action flip_handshake_byte(struct net *n, struct simwire_fra
 	if (!e14_done && fi->hs_type == e14_type && e14_pos >= (size_t)fi->hs_offset &&
 	    e14_pos < (size_t)fi->hs_offset + fi->len - 3) {
 		size_t at = 3 + e14_pos - (size_t)fi->hs_offset;
-		unsigned mask = 1u << (simwire_rand(&N->w) % 8);
 
-		simwire_flip(f, at * 8 + (size_t)__builtin_ctz(mask));
+		simwire_flip(f, at * 8 + (size_t)(simwire_rand(&N->w) % 8));
 		e14_done = true;
 	}
 	return SW_PASS;
@@ -2627,6 +2626,7 @@ START_TEST(F1_F14_certificate_factory_at_session_level)
 	int verifier = b->presenter ^ 1;
 	struct sg_conn_stats v0, p0;
 
+	ck_assert_uint_eq(sizeof(bad_certs) / sizeof(bad_certs[0]), 16); /* the loop count */
 	net_setup(600 + (uint64_t)_i, SG_CONN_START_GATEWAY);
 	te_end_use_cred(&N->s[b->presenter].e, b->cert, b->key);
 	if (b->flip_last)
@@ -2980,9 +2980,11 @@ START_TEST(G2_G3_G6_bad_ephemeral_keys_in_message_1)
 		if (v[k].first >= 0) {
 			key[0] = (unsigned char)v[k].first;
 		} else if (v[k].first == -1) {
-			for (j = 0; j < 32; j++)
-				key[j] = (unsigned char)strtoul((char[3]){ p_hex[2 * j], p_hex[2 * j + 1], 0 },
-								NULL, 16);
+			for (j = 0; j < 32; j++) {
+				char byte[3] = { p_hex[2 * j], p_hex[2 * j + 1], 0 };
+
+				key[j] = (unsigned char)strtoul(byte, NULL, 16);
+			}
 		} else {
 			memset(key, 0, 32);
 			key[31] = 1;
