@@ -1065,7 +1065,8 @@ START_TEST(A9_duplicate_every_frame_whole_session)
 	       "hs_started=2 hs_completed=2 hs_frags_ignored=* requests_received=2 record.replay=* "
 	       "requests_limited=1 key_updates=* app_in=300");
 	EXPECT(DEV, d0,
-	       "hs_started=2 hs_completed=2 hs_dup_answered=* requests_sent=1 key_updates=* record.replay=* "
+	       "hs_started=2 hs_completed=2 hs_dup_answered=* requests_sent=1 key_updates=* "
+	       "record.replay=* "
 	       "app_in=300");
 	CHECK_EQ(stats(DEV).record.delivered, rec_frames[GW]);
 	CHECK_EQ(stats(DEV).record.replay, rec_frames[GW]);
@@ -1143,8 +1144,9 @@ START_TEST(B1_B2_B3_every_bit_of_a_record_frame)
 			want_tag++;
 		}
 	}
-	snprintf(spec, sizeof(spec), "record.bad_header=%u record.replay=%u record.bad_tag=%u app_in=0",
-		 want_header, want_replay, want_tag);
+	snprintf(spec, sizeof(spec),
+		 "record.bad_header=%u record.replay=%u record.bad_tag=%u app_in=0", want_header,
+		 want_replay, want_tag);
 	EXPECT(DEV, d0, spec);
 	CHECK_EQ(want_header, 3);
 	CHECK_EQ(want_replay, 2); /* 5 ^ 1 = 4 and 5 ^ 4 = 1 */
@@ -1290,7 +1292,8 @@ static int inject_oddities(int to, const struct simwire_frame *genuine_record)
 		inject_frame(&g, 0);
 	}
 	for (b = 0x10; b <= 0x40; b <<= 1, k++) {
-		g = make_frame(from, ADDR, (unsigned char)(dirbit(from) | b | SG_FRAME_RECORD), "xyz", 3);
+		g = make_frame(from, ADDR, (unsigned char)(dirbit(from) | b | SG_FRAME_RECORD),
+			       "xyz", 3);
 		inject_frame(&g, 0);
 	}
 	/* a genuine record relabelled with the reserved kinds 6, 7 and the
@@ -3679,9 +3682,11 @@ START_TEST(J5_wrong_addresses_and_another_session_spliced)
 	d0 = stats(DEV);
 	g0 = stats(GW);
 	for (k = 0; k < sizeof(addrs); k++) {
-		g = make_frame(GW, addrs[k], SG_FRAME_FROM_GATEWAY | SG_FRAME_RECORD, "abcdefghijklm", 13);
+		g = make_frame(GW, addrs[k], SG_FRAME_FROM_GATEWAY | SG_FRAME_RECORD,
+			       "abcdefghijklm", 13);
 		inject_frame(&g, 0);
-		g = make_frame(DEV, addrs[k], SG_FRAME_FROM_DEVICE | SG_FRAME_RECORD, "abcdefghijklm", 13);
+		g = make_frame(DEV, addrs[k], SG_FRAME_FROM_DEVICE | SG_FRAME_RECORD,
+			       "abcdefghijklm", 13);
 		inject_frame(&g, 0);
 	}
 	simwire_splice(&N->w, GW, &other_g2d, 0, 0);	   /* as-is: address 2 */
