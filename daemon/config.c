@@ -92,6 +92,9 @@ static const struct cfg_enum e_role[] = { { "auto", CFG_ROLE_AUTO },
 					  { "initiator", CFG_ROLE_INITIATOR },
 					  { "responder", CFG_ROLE_RESPONDER },
 					  { NULL, 0 } };
+static const struct cfg_enum e_sendcert[] = { { "always", CFG_SENDCERT_ALWAYS },
+					      { "by-reference", CFG_SENDCERT_BY_REFERENCE },
+					      { NULL, 0 } };
 static const struct cfg_enum e_level[] = { { "err", LOG_ERR },	   { "warning", LOG_WARNING },
 					   { "notice", LOG_NOTICE }, { "info", LOG_INFO },
 					   { "debug", LOG_DEBUG },   { NULL, 0 } };
@@ -107,6 +110,8 @@ static const struct cfg_opt cfg_opts[] = {
 	{ S_GLOBAL, "cert", T_PATH, G(cert), 0, 0, NULL, NULL, NULL, "path", F_REQUIRED },
 	{ S_GLOBAL, "key", T_PATH, G(key), 0, 0, NULL, NULL, NULL, "path", F_REQUIRED },
 	{ S_GLOBAL, "crl", T_PATH, G(crl), 0, 0, NULL, NULL, "none", "path", 0 },
+	{ S_GLOBAL, "send_certificate", T_ENUM, G(send_certificate), 0, 0, e_sendcert, "always",
+	  NULL, "-", 0 },
 	{ S_GLOBAL, "socket_dir", T_PATH, G(socket_dir), 0, 0, NULL, "/run/serguard", NULL,
 	  "path", 0 },
 	{ S_GLOBAL, "socket_mode", T_OCTAL, G(socket_mode), 0600, 0777, NULL, "0660", NULL,
@@ -115,6 +120,8 @@ static const struct cfg_opt cfg_opts[] = {
 	  "the daemon's group", "group", 0 },
 	{ S_GLOBAL, "control_socket", T_PATH, G(control_socket), 0, 0, NULL, NULL,
 	  "SOCKET_DIR/control.sock", "path", 0 },
+	{ S_GLOBAL, "control_group", T_GROUP, G(control_group), 0, 0, NULL, NULL, "none",
+	  "group", 0 },
 	{ S_GLOBAL, "log_level", T_ENUM, G(log_level), 0, 0, e_level, "info", NULL, "-", 0 },
 	{ S_GLOBAL, "queue_max", T_UINT, G(queue_max), 1, 65536, NULL, "64", NULL, "messages",
 	  0 },
@@ -166,7 +173,7 @@ static const struct cfg_opt cfg_opts[] = {
 	  "3600", NULL, "s", 0 },
 	{ S_DEVICE, "session_lifetime_seconds", T_UINT, D(session_lifetime_seconds), 60,
 	  31536000, NULL, "86400", NULL, "s", 0 },
-	{ S_DEVICE, "max_record_age_ms", T_UINT, D(max_record_age_ms), 10, 3600000, NULL,
+	{ S_DEVICE, "max_record_age_ms", T_UINT, D(max_record_age_ms), 0, 3600000, NULL,
 	  "5000", NULL, "ms", 0 },
 };
 

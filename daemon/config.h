@@ -30,7 +30,7 @@
 #define CFG_NAME_MAX 32		 /* port and device names */
 #define CFG_FILE_MAX (1u << 20)	 /* bytes in a configuration file */
 #define CFG_ERRORS_MAX 100	 /* messages kept; then "too many errors" */
-#define CFG_NOPTS 39		 /* entries of the option table (config.c) */
+#define CFG_NOPTS 41		 /* entries of the option table (config.c) */
 
 #ifndef SG_SYSCONFDIR
 #define SG_SYSCONFDIR "/etc"
@@ -47,6 +47,7 @@ enum cfg_parity {
 };
 enum cfg_flow { CFG_FLOW_NONE = 0, CFG_FLOW_RTSCTS = 1 };
 enum cfg_role { CFG_ROLE_AUTO = 0, CFG_ROLE_INITIATOR, CFG_ROLE_RESPONDER };
+enum cfg_sendcert { CFG_SENDCERT_ALWAYS = 0, CFG_SENDCERT_BY_REFERENCE = 1 };
 
 /* The certificate identity expected of a device (struct sg_cert_id). */
 enum cfg_id_kind {
@@ -84,10 +85,12 @@ struct cfg_global {
 	char *cert;		/* gateway certificate */
 	char *key;		/* gateway private key */
 	char *crl;		/* NULL: none */
+	int send_certificate;	/* enum cfg_sendcert: own certificate by value or x5t */
 	char *socket_dir;
 	uint32_t socket_mode;	/* permission bits of the device sockets */
 	char *socket_group;	/* NULL: the daemon's group */
 	char *control_socket;	/* default socket_dir "/control.sock" */
+	char *control_group;	/* NULL: control socket 0600, else 0660 and this group */
 	int log_level;		/* LOG_ERR .. LOG_DEBUG */
 	uint32_t queue_max;	/* messages per device and direction */
 	uint32_t queue_max_age_ms;

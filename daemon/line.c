@@ -13,6 +13,10 @@
  *   bytes belonged to an answer that will not complete. While the port is
  *   down the scheduler is paused; when it comes back, nothing is assumed
  *   to be outstanding (bus_reset).
+ * - While the port is down the bus is paused but the timer still runs at
+ *   the links' deadlines: session timers and message expiry go on.
+ * - line_kick() only arms the timer at 0: it is called from link_pump(),
+ *   which may run inside a turn, and the scheduler must not be re-entered.
  * - A frame that arrives from a device when no answer from it is awaited
  *   (late, or on RS232) is still given to its link: it is a good frame,
  *   and whether it means anything is the session's business.
@@ -24,6 +28,7 @@
 #include "daemon/link.h"
 
 static void line_run(struct line *ln);
+static void arm(struct line *ln, uint64_t until, uint64_t now);
 
 static uint64_t line_now(struct line *ln)
 {
@@ -110,7 +115,7 @@ static void on_port_state(struct port *p, int old_state, int new_state, void *ar
 		sg_frame_decoder_abort(&ln->dec);
 		line_run(ln);
 	} else {
-		uv_timer_stop(&ln->timer);
+		arm(ln, BUS_NEVER, line_now(ln));
 	}
 }
 
@@ -150,11 +155,14 @@ static void line_run(struct line *ln)
 	uint64_t now;
 	int turns;
 
-	if (ln->freeing || ln->port->state != PORT_UP) {
-		uv_timer_stop(&ln->timer);
+	if (ln->freeing)
+		return;
+	now = line_now(ln);
+	if (ln->port->state != PORT_UP) {
+		/* no bus, but the sessions' timers go on */
+		arm(ln, BUS_NEVER, now);
 		return;
 	}
-	now = line_now(ln);
 	for (turns = 0; turns < 64; turns++) {
 		struct link *l;
 		size_t n = 0;
@@ -262,6 +270,10 @@ int line_add(struct line *ln, struct link *l)
 	}
 	ln->links[l->bd.addr] = l;
 	l->line = ln;
+	/* bus_add() forgot what the link told it before: say it again */
+	bus_set_pending(&ln->bus, &l->bd, l->pending);
+	if (l->hs_busy)
+		bus_set_handshake(&ln->bus, &l->bd, true, line_now(ln));
 	line_kick(ln);
 	return 0;
 }
@@ -278,7 +290,10 @@ void line_remove(struct line *ln, struct link *l)
 
 void line_kick(struct line *ln)
 {
-	line_run(ln);
+	if (ln->freeing)
+		return;
+	/* from the next loop iteration: the caller may be inside a turn */
+	uv_timer_start(&ln->timer, on_timer, 0, 0);
 }
 
 static void on_timer_closed(uv_handle_t *h)

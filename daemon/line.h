@@ -66,7 +66,8 @@ void line_start(struct line *ln);
 int line_add(struct line *ln, struct link *l);
 void line_remove(struct line *ln, struct link *l);
 /* Something changed for a link (pending data, a new deadline): run the
- * scheduler now. Links call this through link_pump(). */
+ * scheduler at the next loop iteration (never from within the call, so
+ * it is safe inside a turn). Links call this through link_pump(). */
 void line_kick(struct line *ln);
 /* Close the port, take the links off (they stay allocated) and free the
  * line once libuv has released its handles. */

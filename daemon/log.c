@@ -22,6 +22,8 @@
 #define LOG_LINE_MAX 1024
 
 static int cur_level = LOG_INFO;
+static log_tap_fn tap;
+static void *tap_arg;
 static enum log_style cur_style = LOG_STYLE_PLAIN;
 static FILE *out;
 
@@ -90,10 +92,10 @@ const char *log_level_name(int level)
 static void log_vmsg(int prio, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX + 64];
-	size_t n = 0, i;
+	size_t n = 0, i, skip;
 	int r;
 
-	if (prio > cur_level)
+	if (prio > cur_level && (tap == NULL || prio > LOG_WARNING))
 		return;
 	if (cur_style == LOG_STYLE_PREFIX)
 		r = snprintf(line, sizeof(line), "<%d>", prio);
@@ -104,6 +106,7 @@ static void log_vmsg(int prio, const char *suffix, const char *fmt, va_list ap)
 	else
 		r = 0;
 	n = r > 0 ? (size_t)r : 0;
+	skip = n;
 	r = vsnprintf(line + n, LOG_LINE_MAX - n, fmt, ap);
 	if (r > 0)
 		n += (size_t)r < LOG_LINE_MAX - n ? (size_t)r : LOG_LINE_MAX - n - 1;
@@ -115,6 +118,11 @@ static void log_vmsg(int prio, const char *suffix, const char *fmt, va_list ap)
 		if (r > 0)
 			n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
 	}
+	line[n] = '\0';
+	if (tap != NULL && prio <= LOG_WARNING)
+		tap(tap_arg, prio, line + skip);
+	if (prio > cur_level)
+		return;
 	line[n++] = '\n';
 	line[n] = '\0';
 	fputs(line, out != NULL ? out : stderr);
@@ -155,6 +163,12 @@ bool log_rate(struct log_rate *rl, uint64_t now_ms, int prio, const char *fmt, .
 	log_vmsg(prio, suffix[0] != '\0' ? suffix : NULL, fmt, ap);
 	va_end(ap);
 	return true;
+}
+
+void log_set_tap(log_tap_fn fn, void *arg)
+{
+	tap = fn;
+	tap_arg = arg;
 }
 
 unsigned log_rate_reset(struct log_rate *rl)

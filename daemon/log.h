@@ -36,6 +36,12 @@ int log_level(void);
 int log_level_parse(const char *s);
 const char *log_level_name(int level);
 
+/* Also give every error and warning line (without prefix or newline,
+ * whatever the level) to fn, until log_set_tap(NULL, NULL): a reload
+ * requested on the control socket returns them to the operator. */
+typedef void (*log_tap_fn)(void *arg, int prio, const char *line);
+void log_set_tap(log_tap_fn fn, void *arg);
+
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)

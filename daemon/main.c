@@ -1,42 +1,36 @@
 /*
- * serguardd: command line, start-up, signals, reload.
+ * serguardd: command line, start-up, signals.
  *
  * Implementation notes:
  * - One thread, one libuv loop. Signals arrive through uv_signal (a
  *   self-pipe), so handlers run as ordinary loop callbacks; SIGPIPE is
  *   ignored, since writes to sockets and ttys report EPIPE/EIO instead.
- * - A reload parses the file into a fresh struct config. If it has any
- *   error, nothing changes. Otherwise ports are compared by name: a
- *   removed or changed port is closed (a changed one reopened with its new
- *   settings), an unchanged one keeps its open descriptor; devices
- *   likewise keep their link when their section is unchanged. The running
- *   objects are re-pointed to the new struct before the old is freed.
- * - Each [port] with devices becomes a line (line.c: port, frame decoder,
- *   bus scheduler) and each [device] a link (link.c) on its port's line.
- *   The session engine is not integrated yet: the bus polls the devices
- *   and marks the silent ones down, frames from devices are counted and
- *   dropped, which link.c says at debug level.
+ * - Start-up order: configuration, credentials, event loop, signals, the
+ *   gateway (ports opened, devices started), the control socket, then
+ *   READY=1. A control socket that cannot be created is a start-up
+ *   failure (exit 1): without it there is no reload and no status.
+ * - Reloads (SIGHUP, or `serguardctl reload`) go through reload() below,
+ *   which wraps the gateway's with RELOADING=1 / READY=1 and recreates
+ *   the control socket when its path or group changed.
+ * - SIGTERM/SIGINT: STOPPING=1, the gateway closes every session (CLOSE
+ *   sent, bounded by GATEWAY_RETIRE_MS), then every handle is closed and
+ *   the loop returns; exit 0.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sysexits.h>
 #include <uv.h>
 
+#include "daemon/buf.h"
 #include "daemon/config.h"
-#include "daemon/keyfile.h"
-#include "daemon/line.h"
-#include "daemon/link.h"
+#include "daemon/cred.h"
+#include "daemon/ctl.h"
+#include "daemon/gateway.h"
 #include "daemon/log.h"
-
-#ifndef TAILQ_FOREACH_SAFE /* not in glibc's sys/queue.h */
-#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                \
-	for ((var) = TAILQ_FIRST(head); (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1); \
-	     (var) = (tvar))
-#endif
+#include "daemon/notify.h"
+#include "daemon/report.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "?"
@@ -44,28 +38,21 @@
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG EX_CONFIG /* 78 */
-
-struct gw_port {
-	TAILQ_ENTRY(gw_port) entry;
-	struct line *line;
-	const struct cfg_port *cf;
-};
-
-struct gw_link {
-	TAILQ_ENTRY(gw_link) entry;
-	struct link *link;
-};
+#define STATUS_MS 1000u	      /* STATUS= for systemd, when it changed */
 
 static struct {
 	uv_loop_t loop;
-	struct config *cf; /* the running configuration (heap: list heads move badly) */
+	struct gateway gw;
+	struct ctl *ctl;
+	char *ctl_path, *ctl_group;
+	struct notify notify;
+	uv_signal_t sig_hup, sig_term, sig_int;
+	uv_timer_t status_timer;
+	char status[128];
 	const char *path;
 	int verbose;
-	uv_signal_t sig_hup, sig_term, sig_int;
-	TAILQ_HEAD(, gw_port) ports;
-	TAILQ_HEAD(, gw_link) links;
 	bool stopping;
-} gw;
+} m;
 
 static void usage(FILE *f)
 {
@@ -76,7 +63,8 @@ static void usage(FILE *f)
 		"\n"
 		"Gateway daemon of serguard: authenticated, encrypted sessions with field\n"
 		"devices on RS485 buses and RS232 links, served to local programs on Unix\n"
-		"sockets.\n"
+		"sockets (one SOCK_SEQPACKET socket per device: one message per write and\n"
+		"per read), with a control socket for serguardctl(8).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -88,267 +76,142 @@ static void usage(FILE *f)
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"
 		"\n"
-		"Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n"
-		"Exit status: 0 success, 1 start-up failure, 2 usage error,\n"
+		"Signals: SIGHUP reloads the configuration (as `serguardctl reload` does);\n"
+		"SIGTERM and SIGINT close every session (CLOSE sent) and stop.\n"
+		"Logs go to stderr, one line per event, with sd-daemon <N> priority\n"
+		"prefixes when stderr is the journal. Under systemd (Type=notify) it sends\n"
+		"READY=1, RELOADING=1, STOPPING=1, STATUS= and, with WatchdogSec=,\n"
+		"WATCHDOG=1 to $NOTIFY_SOCKET.\n"
+		"Exit status: 0 success (or a clean stop), 1 start-up failure (credentials,\n"
+		"control socket, event loop), 2 usage error,\n"
 		"78 configuration error (each printed as FILE:LINE: option: message).\n"
-		"See serguard.conf(5).\n",
+		"See serguard.conf(5), serguardctl(8).\n",
 		CFG_DEFAULT_FILE);
 }
 
-static void print_errors(const struct config *cf)
-{
-	size_t i;
+/* ---- control socket, reload ------------------------------------------------------------ */
 
-	for (i = 0; i < cf->nerrors; i++)
-		log_err("%s", cf->errors[i].msg);
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
 }
 
-static void apply_log_level(const struct config *cf)
+static bool same(const char *a, const char *b)
 {
-	log_set_level(cf->global.log_level + gw.verbose);
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Raise the soft open-file limit to the hard one, and say whether the
- * configuration may need more. */
-static void check_nofile(const struct config *cf, bool raise)
-{
-	unsigned long need = config_fds_needed(cf);
-	struct rlimit rl;
+static void reload(void *arg, gateway_done_fn done, void *done_arg);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		log_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+static int ctl_open(void)
+{
+	const struct cfg_global *g = &m.gw.cf->global;
+
+	m.ctl = ctl_new(&m.loop, g->control_socket, g->control_group, &m.gw, reload, NULL);
+	free(m.ctl_path);
+	free(m.ctl_group);
+	m.ctl_path = dup_or_null(g->control_socket);
+	m.ctl_group = dup_or_null(g->control_group);
+	return m.ctl != NULL ? 0 : -1;
+}
+
+struct reload_req {
+	gateway_done_fn done;
+	void *arg;
+};
+
+static void send_status(bool force)
+{
+	struct buf b;
+
+	if (!notify_enabled(&m.notify))
 		return;
+	buf_init(&b);
+	report_summary(&b, &m.gw);
+	if (b.p != NULL && (force || strcmp(b.p, m.status) != 0)) {
+		snprintf(m.status, sizeof(m.status), "%s", b.p);
+		buf_free(&b);
+		buf_printf(&b, "STATUS=%s", m.status);
+		if (b.p != NULL)
+			notify_send(&m.notify, b.p);
 	}
-	if (raise && rl.rlim_cur < rl.rlim_max) {
-		rlim_t old = rl.rlim_cur;
+	buf_free(&b);
+}
 
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			log_info("open-file limit raised from %llu to %llu", (unsigned long long)old,
-				 (unsigned long long)rl.rlim_cur);
-		} else {
-			log_warn("cannot raise the open-file limit from %llu: %s",
-				 (unsigned long long)old, strerror(errno));
-			rl.rlim_cur = old;
-		}
+static void reload_done(void *arg, int status, const char *text)
+{
+	struct reload_req *r = arg;
+	const struct cfg_global *g = &m.gw.cf->global;
+
+	if (status == 0 && !m.stopping &&
+	    (!same(m.ctl_path, g->control_socket) || !same(m.ctl_group, g->control_group))) {
+		log_info("the control socket moves to %s", g->control_socket);
+		ctl_free(m.ctl);
+		if (ctl_open() != 0)
+			log_err("no control socket: serguardctl cannot reach this daemon; fix "
+				"control_socket and send SIGHUP");
 	}
-	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
-		log_warn("the configuration may need %lu file descriptors (%u ports, %u devices, "
-			 "%u clients each) but the limit is %llu; raise LimitNOFILE= or the "
-			 "hard limit",
-			 need, cf->nports, cf->ndevices, (unsigned)cf->global.max_clients,
-			 (unsigned long long)rl.rlim_cur);
+	notify_send(&m.notify, "READY=1");
+	send_status(true);
+	if (r->done != NULL)
+		r->done(r->arg, status, text);
+	free(r);
 }
 
-/* ---- ports and devices ------------------------------------------------------------ */
-
-static struct gw_port *gw_port_find(const char *name)
+static void reload(void *arg, gateway_done_fn done, void *done_arg)
 {
-	struct gw_port *gp;
+	struct reload_req *r = malloc(sizeof(*r));
 
-	TAILQ_FOREACH(gp, &gw.ports, entry)
-		if (strcmp(gp->line->name, name) == 0)
-			return gp;
-	return NULL;
-}
-
-static void gw_port_start(const struct cfg_port *c)
-{
-	struct gw_port *gp;
-
-	if (c->ndevices == 0) {
-		log_info("port %s: no device configured; not opened", c->name);
-		return;
-	}
-	gp = calloc(1, sizeof(*gp));
-	if (gp == NULL || (gp->line = line_new(&gw.loop, c)) == NULL) {
-		log_err("port %s: cannot start", c->name);
-		free(gp);
-		return;
-	}
-	gp->cf = c;
-	TAILQ_INSERT_TAIL(&gw.ports, gp, entry);
-	line_start(gp->line);
-}
-
-/* Frees the line; its links stay, off any line. */
-static void gw_port_stop(struct gw_port *gp)
-{
-	TAILQ_REMOVE(&gw.ports, gp, entry);
-	line_free(gp->line);
-	free(gp);
-}
-
-static struct gw_link *gw_link_find(const char *name)
-{
-	struct gw_link *gl;
-
-	TAILQ_FOREACH(gl, &gw.links, entry)
-		if (strcmp(gl->link->name, name) == 0)
-			return gl;
-	return NULL;
-}
-
-/* Put every link that is off a line on its port's line. */
-static void gw_links_attach(void)
-{
-	struct gw_link *gl;
-	struct gw_port *gp;
-
-	TAILQ_FOREACH(gl, &gw.links, entry) {
-		if (gl->link->line != NULL)
-			continue;
-		gp = gw_port_find(gl->link->cf->port_name);
-		if (gp != NULL)
-			line_add(gp->line, gl->link);
-	}
-}
-
-static void gw_link_start(const struct cfg_device *d)
-{
-	struct gw_link *gl = calloc(1, sizeof(*gl));
-
-	if (gl == NULL || (gl->link = link_new(d)) == NULL) {
-		free(gl);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&gw.links, gl, entry);
-	log_info("device %s: port %s, address %u", d->name, d->port_name, (unsigned)d->address);
-	gl->link->deadline = link_pump(gl->link, uv_now(&gw.loop));
-}
-
-static void gw_link_stop(struct gw_link *gl)
-{
-	TAILQ_REMOVE(&gw.links, gl, entry);
-	if (gl->link->line != NULL)
-		line_remove(gl->link->line, gl->link);
-	link_free(gl->link);
-	free(gl);
-}
-
-/* ---- reload and stop ------------------------------------------------------------------ */
-
-static void reload(void)
-{
-	struct config *nc;
-	struct cfg_port *np, *op;
-	struct cfg_device *nd;
-	struct gw_port *gp, *gpn;
-	struct gw_link *gl, *gln;
-	unsigned p_add = 0, p_del = 0, p_chg = 0, p_same = 0;
-	unsigned d_add = 0, d_del = 0, d_chg = 0, d_same = 0;
-
-	log_notice("reloading %s", gw.path);
-	nc = malloc(sizeof(*nc));
-	if (nc == NULL) {
+	(void)arg;
+	if (r == NULL) {
 		log_err("reload failed: out of memory");
+		if (done != NULL)
+			done(done_arg, 1, "out of memory\n");
 		return;
 	}
-	if (config_load(nc, gw.path) != 0) {
-		print_errors(nc);
-		log_err("reload failed (%zu errors); the running configuration is unchanged",
-			nc->nerrors);
-		config_free(nc);
-		free(nc);
-		return;
-	}
-	if (keyfile_check(nc->global.key) != 0) {
-		log_err("reload failed; the running configuration is unchanged");
-		config_free(nc);
-		free(nc);
-		return;
-	}
-	if (!config_global_same(&gw.cf->global, &nc->global))
-		log_info("global settings changed");
+	r->done = done;
+	r->arg = done_arg;
+	notify_send(&m.notify, "RELOADING=1");
+	gateway_reload(&m.gw, reload_done, r);
+}
 
-	/* ports: compare by name */
-	TAILQ_FOREACH_SAFE(gp, &gw.ports, entry, gpn) {
-		np = config_port(nc, gp->line->name);
-		if (np != NULL && np->ndevices > 0 && config_port_same(gp->cf, np)) {
-			gp->cf = np;
-			p_same++;
-			continue;
-		}
-		if (np == NULL || np->ndevices == 0)
-			p_del++;
-		else
-			p_chg++;
-		log_info("port %s: %s", gp->line->name,
-			 np == NULL ? "removed" : np->ndevices == 0 ? "has no device any more"
-								  : "changed; reopening");
-		gw_port_stop(gp);
-	}
-	TAILQ_FOREACH(np, &nc->ports, entry) {
-		if (gw_port_find(np->name) != NULL)
-			continue;
-		op = config_port(gw.cf, np->name);
-		if (op == NULL)
-			p_add++;
-		else if (op->ndevices == 0 && np->ndevices > 0)
-			p_chg++; /* it had no device, so it was not open */
-		gw_port_start(np);
-	}
+/* ---- stop ------------------------------------------------------------------------------- */
 
-	/* devices: compare by name */
-	TAILQ_FOREACH_SAFE(gl, &gw.links, entry, gln) {
-		nd = config_device(nc, gl->link->name);
-		if (nd != NULL && config_device_same(gl->link->cf, nd)) {
-			gl->link->cf = nd;
-			d_same++;
-			continue;
-		}
-		if (nd == NULL)
-			d_del++;
-		else
-			d_chg++;
-		log_info("device %s: %s", gl->link->name,
-			 nd == NULL ? "removed" : "changed; its session restarts");
-		gw_link_stop(gl);
-	}
-	TAILQ_FOREACH(nd, &nc->devices, entry) {
-		if (gw_link_find(nd->name) != NULL)
-			continue;
-		if (config_device(gw.cf, nd->name) == NULL)
-			d_add++;
-		gw_link_start(nd);
-	}
-
-	gw_links_attach();
-	config_free(gw.cf);
-	free(gw.cf);
-	gw.cf = nc;
-	apply_log_level(gw.cf);
-	check_nofile(gw.cf, false);
-	log_notice("reloaded %s: ports %u added, %u removed, %u changed, %u unchanged; "
-		   "devices %u added, %u removed, %u changed, %u unchanged",
-		   gw.path, p_add, p_del, p_chg, p_same, d_add, d_del, d_chg, d_same);
+static void stopped(void *arg)
+{
+	(void)arg;
+	ctl_free(m.ctl);
+	m.ctl = NULL;
+	notify_close(&m.notify);
+	uv_close((uv_handle_t *)&m.status_timer, NULL);
+	uv_close((uv_handle_t *)&m.sig_hup, NULL);
+	uv_close((uv_handle_t *)&m.sig_term, NULL);
+	uv_close((uv_handle_t *)&m.sig_int, NULL);
 }
 
 static void stop(void)
 {
-	struct gw_port *gp;
-	struct gw_link *gl;
-
-	if (gw.stopping)
+	if (m.stopping)
 		return;
-	gw.stopping = true;
-	log_notice("stopping");
-	while ((gp = TAILQ_FIRST(&gw.ports)) != NULL)
-		gw_port_stop(gp);
-	while ((gl = TAILQ_FIRST(&gw.links)) != NULL)
-		gw_link_stop(gl);
-	uv_close((uv_handle_t *)&gw.sig_hup, NULL);
-	uv_close((uv_handle_t *)&gw.sig_term, NULL);
-	uv_close((uv_handle_t *)&gw.sig_int, NULL);
+	m.stopping = true;
+	notify_send(&m.notify, "STOPPING=1");
+	uv_timer_stop(&m.status_timer);
+	gateway_stop(&m.gw, stopped, NULL);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
 	(void)h;
-	if (signum == SIGHUP && !gw.stopping)
-		reload();
+	if (signum == SIGHUP && !m.stopping)
+		reload(NULL, NULL, NULL);
 	else if (signum == SIGTERM || signum == SIGINT)
 		stop();
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	(void)t;
+	send_status(false);
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
@@ -365,21 +228,22 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool check = false;
-	struct cfg_port *cp;
-	struct cfg_device *cd;
+	struct config *cf;
+	struct cred *cred;
+	size_t i;
 	int c, r;
 
-	gw.path = CFG_DEFAULT_FILE;
+	m.path = CFG_DEFAULT_FILE;
 	while ((c = getopt_long(argc, argv, "c:tvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			gw.path = optarg;
+			m.path = optarg;
 			break;
 		case 't':
 			check = true;
 			break;
 		case 'v':
-			gw.verbose++;
+			m.verbose++;
 			break;
 		case 'D':
 			config_dump_options(stdout);
@@ -400,68 +264,82 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	log_init(LOG_INFO + gw.verbose, LOG_STYLE_AUTO);
+	log_init(LOG_INFO + m.verbose, LOG_STYLE_AUTO);
 
-	gw.cf = malloc(sizeof(*gw.cf));
-	if (gw.cf == NULL) {
+	cf = malloc(sizeof(*cf));
+	if (cf == NULL) {
 		log_err("out of memory");
 		return EXIT_FAILURE;
 	}
-	if (config_load(gw.cf, gw.path) != 0) {
-		print_errors(gw.cf);
-		if (check || gw.cf->nerrors > 1)
-			log_err("%s: %zu error%s", gw.path, gw.cf->nerrors,
-				gw.cf->nerrors == 1 ? "" : "s");
-		config_free(gw.cf);
-		free(gw.cf);
+	if (config_load(cf, m.path) != 0) {
+		for (i = 0; i < cf->nerrors; i++)
+			log_err("%s", cf->errors[i].msg);
+		if (check || cf->nerrors > 1)
+			log_err("%s: %zu error%s", m.path, cf->nerrors, cf->nerrors == 1 ? "" : "s");
+		config_free(cf);
+		free(cf);
 		return EXIT_CONFIG;
 	}
 	if (check) {
-		printf("%s: configuration OK (%u port%s, %u device%s)\n", gw.path, gw.cf->nports,
-		       gw.cf->nports == 1 ? "" : "s", gw.cf->ndevices,
-		       gw.cf->ndevices == 1 ? "" : "s");
-		config_free(gw.cf);
-		free(gw.cf);
+		printf("%s: configuration OK (%u port%s, %u device%s)\n", m.path, cf->nports,
+		       cf->nports == 1 ? "" : "s", cf->ndevices, cf->ndevices == 1 ? "" : "s");
+		config_free(cf);
+		free(cf);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	apply_log_level(gw.cf);
-	log_notice("serguardd %s starting with %s", SG_VERSION, gw.path);
+	log_set_level(cf->global.log_level + m.verbose);
+	log_notice("serguardd %s starting with %s", SG_VERSION, m.path);
 	signal(SIGPIPE, SIG_IGN);
-	check_nofile(gw.cf, true);
-	if (keyfile_check(gw.cf->global.key) != 0) {
-		config_free(gw.cf);
-		free(gw.cf);
+	gateway_check_nofile(cf, true);
+	cred = cred_load(&cf->global);
+	if (cred == NULL) {
+		config_free(cf);
+		free(cf);
 		return EXIT_FAILURE;
 	}
-
-	TAILQ_INIT(&gw.ports);
-	TAILQ_INIT(&gw.links);
-	if ((r = uv_loop_init(&gw.loop)) != 0) {
+	log_info("gateway certificate: CN %s; sent %s", cred->self.id.subject_cn,
+		 cred->id_cred == SG_EDHOC_ID_X5T ? "by reference (x5t)" : "whole (x5chain)");
+	if ((r = uv_loop_init(&m.loop)) != 0) {
 		log_err("cannot start the event loop: %s", uv_strerror(r));
-		config_free(gw.cf);
-		free(gw.cf);
+		cred_unref(cred);
+		config_free(cf);
+		free(cf);
 		return EXIT_FAILURE;
 	}
-	uv_signal_init(&gw.loop, &gw.sig_hup);
-	uv_signal_init(&gw.loop, &gw.sig_term);
-	uv_signal_init(&gw.loop, &gw.sig_int);
-	uv_signal_start(&gw.sig_hup, on_signal, SIGHUP);
-	uv_signal_start(&gw.sig_term, on_signal, SIGTERM);
-	uv_signal_start(&gw.sig_int, on_signal, SIGINT);
+	uv_signal_init(&m.loop, &m.sig_hup);
+	uv_signal_init(&m.loop, &m.sig_term);
+	uv_signal_init(&m.loop, &m.sig_int);
+	uv_signal_start(&m.sig_hup, on_signal, SIGHUP);
+	uv_signal_start(&m.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&m.sig_int, on_signal, SIGINT);
+	uv_timer_init(&m.loop, &m.status_timer);
+	notify_init(&m.notify, &m.loop);
 
-	TAILQ_FOREACH(cp, &gw.cf->ports, entry)
-		gw_port_start(cp);
-	TAILQ_FOREACH(cd, &gw.cf->devices, entry)
-		gw_link_start(cd);
-	gw_links_attach();
-	log_notice("running: %u ports, %u devices", gw.cf->nports, gw.cf->ndevices);
+	gateway_init(&m.gw, &m.loop, m.path, m.verbose, cf, cred);
+	if (ctl_open() != 0) {
+		log_err("cannot create the control socket; stopping");
+		r = EXIT_FAILURE;
+		stop();
+		uv_run(&m.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&m.loop);
+		gateway_free(&m.gw);
+		free(m.ctl_path);
+		free(m.ctl_group);
+		return r;
+	}
+	log_notice("running: %u ports, %u devices", cf->nports, cf->ndevices);
+	notify_send(&m.notify, "READY=1");
+	send_status(true);
+	if (notify_enabled(&m.notify))
+		uv_timer_start(&m.status_timer, on_status_timer, STATUS_MS, STATUS_MS);
 
-	uv_run(&gw.loop, UV_RUN_DEFAULT);
-	r = uv_loop_close(&gw.loop);
+	uv_run(&m.loop, UV_RUN_DEFAULT);
+	r = uv_loop_close(&m.loop);
 	if (r != 0)
 		log_warn("event loop not closed cleanly: %s", uv_strerror(r));
-	config_free(gw.cf);
-	free(gw.cf);
+	gateway_free(&m.gw);
+	free(m.ctl_path);
+	free(m.ctl_group);
 	log_notice("stopped");
 	return EXIT_SUCCESS;
 }

@@ -251,6 +251,27 @@ bench-dtls12: tests/bench/dtls12$(EXEEXT)
 		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
 .PHONY: bench-dtls12
 
+# make install into a staging root, the unit's exposure, the sysusers.d
+# file, mandoc lint of the installed pages, make uninstall (needs the
+# built tree; runs a nested make that only installs)
+dist_noinst_SCRIPTS += tests/test-install.sh
+TESTS += tests/test-install.sh
+AM_TESTS_ENVIRONMENT += SYSTEMD_ANALYZE='$(SYSTEMD_ANALYZE)'; export SYSTEMD_ANALYZE; \
+	MAKE='$(MAKE)'; export MAKE;
+# The installation directories and what `all` compiles, as shell
+# assignments, for that test.
+print-install-dirs:
+	@echo "prefix='$(prefix)'"
+	@echo "bindir='$(bindir)'"
+	@echo "sbindir='$(sbindir)'"
+	@echo "sysconfdir='$(sysconfdir)'"
+	@echo "docdir='$(docdir)'"
+	@echo "mandir='$(mandir)'"
+	@echo "systemdsystemunitdir='$(systemdsystemunitdir)'"
+	@echo "sysusersdir='$(sysusersdir)'"
+	@echo "compiled='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS)'"
+.PHONY: print-install-dirs
+
 # ---- daemon (serguardd) ---------------------------------------------------
 SG_DAEMON_TEST_CPPFLAGS = $(SG_DAEMON_CPPFLAGS)
 SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
@@ -354,6 +375,66 @@ bench: bench-handshake
 bench-handshake: tests/bench_handshake$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' ./tests/bench_handshake$(EXEEXT) $(BENCH_RUNS)
 .PHONY: bench-handshake
+
+# a device's link (engine, identity policy, queues) against a device engine,
+# and the gateway's credential loading
+check_PROGRAMS += tests/test_link
+tests_test_link_SOURCES = tests/test_link.c tests/testenv.c tests/testenv.h
+tests_test_link_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_link_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_link_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_link
+
+# the device sockets: SOCK_SEQPACKET semantics, fan-out, backpressure
+check_PROGRAMS += tests/test_client
+tests_test_client_SOURCES = tests/test_client.c
+tests_test_client_CPPFLAGS = $(SG_DAEMON_TEST_CPPFLAGS)
+tests_test_client_CFLAGS = $(SG_DAEMON_TEST_CFLAGS)
+tests_test_client_LDADD = $(SG_DAEMON_TEST_LIBS)
+TESTS += tests/test_client
+
+# ---- the emulated field device (device/) -----------------------------------
+# gw-peer: a minimal scripted gateway on sg_conn, the device's test peer
+check_PROGRAMS += tests/gw-peer
+tests_gw_peer_SOURCES = tests/gw-peer.c $(SG_DEVICE_COMMON_SOURCES)
+tests_gw_peer_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_gw_peer_LDADD = $(SG_CORE_LIBS)
+# end-to-end over socat pty pairs (SKIP without socat)
+EXTRA_DIST += tests/device-lib.sh
+dist_noinst_SCRIPTS += tests/test-device-pair.sh
+TESTS += tests/test-device-pair.sh
+dist_noinst_SCRIPTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+TESTS += tests/test-device-reboot.sh tests/test-device-line.sh \
+	tests/test-device-plaintext.sh tests/test-device-behaviour.sh \
+	tests/test-man-serguard-device.sh
+# the device's pure parts: line-rate emulation and application behaviours
+check_PROGRAMS += tests/test_device_line tests/test_device_app
+tests_test_device_line_SOURCES = tests/test_device_line.c device/line.c device/line.h
+tests_test_device_line_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_line_LDADD = $(SG_TEST_LIBS)
+tests_test_device_app_SOURCES = tests/test_device_app.c device/app.c device/app.h
+tests_test_device_app_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_device_app_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_device_line tests/test_device_app
+
+# ---- the gateway end to end (serguardd + serguard-device on socat ptys) ----
+# sg-sock: a device-socket client; json-get: strict JSON check and lookup
+check_PROGRAMS += tests/sg-sock tests/json-get
+tests_sg_sock_SOURCES = tests/sg-sock.c
+tests_sg_sock_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_json_get_SOURCES = tests/json-get.c $(SG_TEST_JSON_SOURCES)
+tests_json_get_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+dist_noinst_SCRIPTS += tests/test-gateway.sh
+TESTS += tests/test-gateway.sh
+# sd_notify against a fake NOTIFY_SOCKET
+dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
+TESTS += tests/test-serguardd-notify.sh
+
+# serguardd(8) and `serguardd --help` list the same options
+dist_noinst_SCRIPTS += tests/test-man-serguardd.sh
+TESTS += tests/test-man-serguardd.sh
 
 # the attack and fault catalogue at the session level (tests/ATTACKS.md)
 check_PROGRAMS += tests/test_attacks

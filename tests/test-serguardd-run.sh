@@ -57,8 +57,8 @@ wait_for() {
 write_conf() { # BAUD EXTRA-DEVICE(yes/no) -> $tmp/serguard.conf
 	cat >"$tmp/serguard.conf.new" <<CONF
 [global]
-ca = $tmp/ca.pem
-cert = $tmp/gw.pem
+ca = $top_srcdir/tests/pki/fixtures/ca.crt.der
+cert = $top_srcdir/tests/pki/fixtures/gw.crt.der
 key = $tmp/gw.key
 socket_dir = $tmp/run
 [port bus]
@@ -76,7 +76,7 @@ CONF
 	mv "$tmp/serguard.conf.new" "$tmp/serguard.conf"
 }
 
-: >"$tmp/gw.key"
+cp "$top_srcdir/tests/pki/fixtures/gw.key.der" "$tmp/gw.key"
 chmod 600 "$tmp/gw.key"
 : >"$tmp/log"
 write_conf 19200 no

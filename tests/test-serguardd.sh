@@ -91,14 +91,15 @@ run 78 "$daemon" --check-config -c "$tmp/missing.conf"
 expect_line "$tmp/err" "$tmp/missing.conf: cannot open: No such file or directory"
 
 # ---- the daemon refuses a private key that others can read
+fixtures="$top_srcdir/tests/pki/fixtures"
 cat >"$tmp/ok.conf" <<CONF
 [global]
-ca = $tmp/ca.pem
-cert = $tmp/gw.pem
+ca = $fixtures/ca.crt.der
+cert = $fixtures/gw.crt.der
 key = $tmp/gw.key
 socket_dir = $tmp
 CONF
-echo "not a real key" >"$tmp/gw.key"
+cp "$fixtures/gw.key.der" "$tmp/gw.key"
 chmod 644 "$tmp/gw.key"
 run 0 "$daemon" --check-config -c "$tmp/ok.conf"
 run 1 env JOURNAL_STREAM= "$daemon" -c "$tmp/ok.conf"

@@ -168,6 +168,8 @@ static void install_session(struct sg_conn *c, struct sg_record *fresh)
 	c->peer = c->peer_pending;
 	c->t_lifetime = add_ms(c->now, c->cfg.lifetime_ms);
 	c->retry = c->cfg.hs_retry_ms;
+	c->req_interval = c->cfg.request_interval_ms;
+	c->by_request = false;
 	c->want_exchange = false;
 	c->t_retry = NEVER;
 	c->stats.hs_completed++;
@@ -210,6 +212,12 @@ static void fail_exchange(struct sg_conn *c, int err)
 {
 	c->stats.hs_failed++;
 	c->stats.last_hs_error = err;
+	if (c->by_request) {
+		c->by_request = false;
+		c->req_interval = c->req_interval > c->cfg.hs_retry_max_ms / 2
+					  ? c->cfg.hs_retry_max_ms
+					  : c->req_interval * 2;
+	}
 	clear_exchange(c);
 	if (!c->have_session || (can_initiate(c) && renews(c))) {
 		c->want_exchange = true;
@@ -293,6 +301,7 @@ static void start_exchange(struct sg_conn *c)
 
 	clear_exchange(c);
 	c->want_exchange = false;
+	c->by_request = false;
 	c->t_retry = NEVER;
 	c->stats.hs_started++;
 	err = edhoc_begin(c, SG_EDHOC_INITIATOR);
@@ -635,13 +644,15 @@ static void on_handshake_frame(struct sg_conn *c, const unsigned char *p, size_t
 			c->stats.frames_unexpected++;
 			return;
 		}
-		/* Unauthenticated: at most one exchange per interval (5.4). */
+		/* Unauthenticated: at most one exchange per interval, and the
+		 * interval doubles while such exchanges fail (5.4). */
 		if (exchange_running(c) || c->now < c->t_request_ok) {
 			c->stats.requests_limited++;
 			return;
 		}
-		c->t_request_ok = add_ms(c->now, c->cfg.request_interval_ms);
+		c->t_request_ok = add_ms(c->now, c->req_interval);
 		start_exchange(c);
+		c->by_request = true;
 		return;
 	case SG_FLIGHT_BUSY:
 		if ((c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4) &&
@@ -736,8 +747,10 @@ static void on_record_frame(struct sg_conn *c, const unsigned char *p, size_t le
 	}
 	if (!c->have_session) {
 		c->stats.records_no_session++;
-		/* A peer that still has a session we lost: ask for a new one. */
-		if (!exchange_running(c) && !c->closed)
+		/* A peer that still has a session we lost: ask for a new one,
+		 * unless an attempt is already planned (its timer keeps the
+		 * pace: unauthenticated frames must not hurry it). */
+		if (!exchange_running(c) && !c->closed && !c->want_exchange)
 			want_new_session(c);
 		return;
 	}
@@ -1050,6 +1063,7 @@ int sg_conn_init(struct sg_conn *c, const struct sg_conn_config *cfg,
 		return err;
 	c->ftx.done = true;
 	c->retry = k.hs_retry_ms;
+	c->req_interval = k.request_interval_ms;
 	c->t_rto = c->t_expire = c->t_retry = c->t_lifetime = NEVER;
 	c->t_request_ok = 0;
 	return 0;

@@ -202,6 +202,8 @@ struct sg_conn {
 	uint32_t rto;		   /* current retransmission timeout */
 	uint32_t retry;		   /* current wait before a new attempt */
 	uint32_t fail_run;	   /* consecutive records that failed to open */
+	uint32_t req_interval;	   /* current rate limit of request-started exchanges */
+	bool by_request;	   /* the running exchange was started by a REQUEST */
 	uint64_t t_rto;		   /* retransmit the current flight */
 	uint64_t t_expire;	   /* abandon the exchange */
 	uint64_t t_retry;	   /* start a new exchange (I) / request one (R) */
