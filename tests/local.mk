@@ -435,3 +435,12 @@ TESTS += tests/test-serguardd-notify.sh
 # serguardd(8) and `serguardd --help` list the same options
 dist_noinst_SCRIPTS += tests/test-man-serguardd.sh
 TESTS += tests/test-man-serguardd.sh
+
+# the attack and fault catalogue at the session level (tests/ATTACKS.md)
+check_PROGRAMS += tests/test_attacks
+tests_test_attacks_SOURCES = tests/test_attacks.c tests/simwire.c tests/simwire.h \
+	tests/testenv.c tests/testenv.h
+tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_attacks_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_attacks
+EXTRA_DIST += tests/ATTACKS.md
