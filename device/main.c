@@ -131,6 +131,9 @@ static void usage(FILE *f)
 	      "  --loss PERCENT         drop this share of outgoing frames at random\n"
 	      "  --loss-in PERCENT      drop this share of incoming frames at random\n"
 	      "  --seed N               seed of the loss draws (default 1)\n"
+	      "  --max-age MS           record freshness: refuse records older than MS\n"
+	      "                         (default 5000, as serguardd's max_record_age_ms;\n"
+	      "                         0 turns freshness off; both ends must agree)\n"
 	      "  --slow MS              a slow MCU: handshake steps (answered BUSY first)\n"
 	      "                         and application answers take MS\n"
 	      "  --reboot-after MS      power-cycle MS after start (once)\n"
@@ -202,7 +205,7 @@ static int parse_device(const char *s, struct device_arg *d)
 enum {
 	OPT_PORT = 256, OPT_MODE, OPT_DEVICE, OPT_CA, OPT_GWCN, OPT_GWCERT, OPT_IDCRED,
 	OPT_MAXP, OPT_BEHAV, OPT_INTERVAL, OPT_BAUD, OPT_LOSS, OPT_LOSSIN, OPT_SEED,
-	OPT_SLOW, OPT_RB_AFTER, OPT_RB_EVERY, OPT_RB_ONLY, OPT_CLOCK, OPT_TICK, OPT_STATS,
+	OPT_SLOW, OPT_MAX_AGE, OPT_RB_AFTER, OPT_RB_EVERY, OPT_RB_ONLY, OPT_CLOCK, OPT_TICK, OPT_STATS,
 	OPT_VERSION
 };
 
@@ -223,6 +226,7 @@ static const struct option long_opts[] = {
 	{"loss-in", required_argument, NULL, OPT_LOSSIN},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"slow", required_argument, NULL, OPT_SLOW},
+	{"max-age", required_argument, NULL, OPT_MAX_AGE},
 	{"reboot-after", required_argument, NULL, OPT_RB_AFTER},
 	{"reboot-every", required_argument, NULL, OPT_RB_EVERY},
 	{"reboot-only", required_argument, NULL, OPT_RB_ONLY},
@@ -254,6 +258,7 @@ static int parse_args(struct emu *e, int argc, char **argv)
 	e->o.id_cred = SG_EDHOC_ID_X5CHAIN;
 	e->o.kind = APP_ECHO;
 	e->o.interval_ms = 1000;
+	e->o.max_age_ms = 5000; /* serguardd's default max_record_age_ms */
 	e->seed = 1;
 	while ((ch = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
 		switch (ch) {
@@ -327,6 +332,11 @@ static int parse_args(struct emu *e, int argc, char **argv)
 			if (parse_u64(optarg, 600000u, &v) != 0)
 				return bad("--slow", optarg);
 			e->o.slow_ms = (uint32_t)v;
+			break;
+		case OPT_MAX_AGE:
+			if (parse_u64(optarg, 3600000u, &v) != 0)
+				return bad("--max-age", optarg);
+			e->o.max_age_ms = (uint32_t)v;
 			break;
 		case OPT_RB_AFTER:
 			if (parse_u64(optarg, 86400000u * 365u, &v) != 0 || v == 0)

@@ -149,6 +149,12 @@ int node_boot(struct node *n, uint64_t mono_ns)
 	k->addr = n->addr;
 	k->max_payload = n->o->max_payload;
 	k->defer_work = n->o->slow_ms > 0;
+	/* Record freshness must match the gateway's max_record_age_ms (both
+	 * ends on, same maximum age, or both off). */
+	sg_record_config_default(&k->record, 8, n->addr, SG_FRAME_FROM_DEVICE);
+	k->record.freshness = n->o->max_age_ms > 0;
+	if (n->o->max_age_ms > 0)
+		k->record.max_age_ms = n->o->max_age_ms;
 	k->edhoc.method = SG_EDHOC_METHOD_SIG;
 	k->edhoc.cred.type = SG_EDHOC_CRED_X509;
 	k->edhoc.cred.bytes = n->cred.cert;

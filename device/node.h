@@ -39,6 +39,7 @@ struct node_opts {
 	enum app_kind kind;
 	uint32_t interval_ms;		/* telemetry period */
 	uint32_t slow_ms;		/* handshake steps and answers take this long */
+	uint32_t max_age_ms;		/* record freshness: maximum age, 0 = off */
 	int64_t clock_offset_s;		/* added to the wall clock */
 	uint64_t tick_start_ms;		/* the systick's value at power-on */
 };

@@ -90,7 +90,6 @@ struct peer {
 	const char *text;
 	uint32_t msg_timeout_ms, send_interval_ms;
 	uint32_t run_ms, timeout_ms, duration_ms, resp_ms, quiet_ms, rto_ms, gap_ms;
-	uint32_t max_age_ms; /* record freshness: 0 off (the default here) */
 	bool progress;
 	enum sg_edhoc_idcred id_cred;
 	struct {
@@ -205,11 +204,10 @@ static int engine_init(struct peer *p, struct gdev *d)
 	k.start = p->bus ? SG_CONN_START_GATEWAY : SG_CONN_START_EITHER;
 	k.addr = d->addr;
 	k.hs_rto_ms = p->rto_ms;
-	if (p->max_age_ms != 0) {
-		sg_record_config_default(&k.record, 8, d->addr, SG_FRAME_FROM_GATEWAY);
-		k.record.freshness = true;
-		k.record.max_age_ms = p->max_age_ms;
-	}
+	/* record freshness as serguardd and serguard-device default to it */
+	sg_record_config_default(&k.record, 8, d->addr, SG_FRAME_FROM_GATEWAY);
+	k.record.freshness = true;
+	k.record.max_age_ms = 5000;
 	k.edhoc.method = SG_EDHOC_METHOD_SIG;
 	k.edhoc.cred.type = SG_EDHOC_CRED_X509;
 	k.edhoc.cred.bytes = p->cred.cert;
@@ -512,7 +510,7 @@ static void usage(FILE *f)
 	      "  [--msg-timeout MS] [--send-interval MS] [--send ADDR:TEXT]... [--run-ms MS]\n"
 	      "  [--timeout-ms MS] [--duration MS] [--response-timeout MS] [--baud N]\n"
 	      "  [--quiet-check MS] [--rto MS] [--poll-gap MS] [--progress]\n"
-	      "  [--id-cred x5chain|x5t] [--peer-cert DEV.crt.der]... [--max-record-age MS]\n",
+	      "  [--id-cred x5chain|x5t] [--peer-cert DEV.crt.der]...\n",
 	      f);
 }
 
@@ -544,7 +542,6 @@ static int parse_args(struct peer *p, int argc, char **argv)
 		{"rto", 1, NULL, 'x'},		 {"poll-gap", 1, NULL, 'g'},
 		{"progress", 0, NULL, 'P'},	 {"id-cred", 1, NULL, 'I'},
 		{"peer-cert", 1, NULL, 'K'},	 {"help", 0, NULL, 'h'},
-		{"max-record-age", 1, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *ca = NULL, *cert = NULL;
@@ -648,10 +645,6 @@ static int parse_args(struct peer *p, int argc, char **argv)
 			break;
 		case 'x':
 			if (parse_u32(optarg, &p->rto_ms) != 0)
-				return -1;
-			break;
-		case 'A':
-			if (parse_u32(optarg, &p->max_age_ms) != 0)
 				return -1;
 			break;
 		case 'g':

@@ -251,6 +251,27 @@ bench-dtls12: tests/bench/dtls12$(EXEEXT)
 		-n $(BENCH_RUNS) --json tests/bench/dtls12.json
 .PHONY: bench-dtls12
 
+# make install into a staging root, the unit's exposure, the sysusers.d
+# file, mandoc lint of the installed pages, make uninstall (needs the
+# built tree; runs a nested make that only installs)
+dist_noinst_SCRIPTS += tests/test-install.sh
+TESTS += tests/test-install.sh
+AM_TESTS_ENVIRONMENT += SYSTEMD_ANALYZE='$(SYSTEMD_ANALYZE)'; export SYSTEMD_ANALYZE; \
+	MAKE='$(MAKE)'; export MAKE;
+# The installation directories and what `all` compiles, as shell
+# assignments, for that test.
+print-install-dirs:
+	@echo "prefix='$(prefix)'"
+	@echo "bindir='$(bindir)'"
+	@echo "sbindir='$(sbindir)'"
+	@echo "sysconfdir='$(sysconfdir)'"
+	@echo "docdir='$(docdir)'"
+	@echo "mandir='$(mandir)'"
+	@echo "systemdsystemunitdir='$(systemdsystemunitdir)'"
+	@echo "sysusersdir='$(sysusersdir)'"
+	@echo "compiled='$(LIBRARIES) $(PROGRAMS) $(SCRIPTS)'"
+.PHONY: print-install-dirs
+
 # ---- daemon (serguardd) ---------------------------------------------------
 SG_DAEMON_TEST_CPPFLAGS = $(SG_DAEMON_CPPFLAGS)
 SG_DAEMON_TEST_CFLAGS = $(SG_DAEMON_CFLAGS) $(CHECK_CFLAGS)
@@ -410,3 +431,16 @@ TESTS += tests/test-gateway.sh
 # sd_notify against a fake NOTIFY_SOCKET
 dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
 TESTS += tests/test-serguardd-notify.sh
+
+# serguardd(8) and `serguardd --help` list the same options
+dist_noinst_SCRIPTS += tests/test-man-serguardd.sh
+TESTS += tests/test-man-serguardd.sh
+
+# the attack and fault catalogue at the session level (tests/ATTACKS.md)
+check_PROGRAMS += tests/test_attacks
+tests_test_attacks_SOURCES = tests/test_attacks.c tests/simwire.c tests/simwire.h \
+	tests/testenv.c tests/testenv.h
+tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
+tests_test_attacks_LDADD = $(SG_TEST_LIBS)
+TESTS += tests/test_attacks
+EXTRA_DIST += tests/ATTACKS.md

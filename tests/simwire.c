@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serguard/frame.h"
+
 /* splitmix64: small, good enough, and every run is reproducible. */
 uint64_t simwire_rand(struct simwire *w)
 {
@@ -237,4 +239,159 @@ void simwire_release(struct simwire *w, size_t i)
 	w->nheld--;
 	f.due_ms = w->now_ms;
 	enqueue(w, &f);
+}
+
+/* ---- attacker-grade frame editing ---------------------------------------- */
+
+int simwire_open(const struct simwire_frame *f, struct simwire_content *out)
+{
+	unsigned char body[SIMWIRE_MAX_FRAME];
+	size_t a = 0, b = f->len, n;
+	uint16_t crc;
+
+	/* strip the delimiters around the one body */
+	while (a < b && f->b[a] == 0x00)
+		a++;
+	while (b > a && f->b[b - 1] == 0x00)
+		b--;
+	if (b == a)
+		return -1;
+	if (sg_cobs_decode(f->b + a, b - a, body, sizeof(body), &n) != 0 || n < 4)
+		return -1;
+	crc = sg_crc16(body, n - 2);
+	if (body[n - 2] != (crc & 0xFF) || body[n - 1] != (crc >> 8))
+		return -1;
+	out->addr = body[0];
+	out->ctrl = body[1];
+	out->len = n - 4;
+	memcpy(out->payload, body + 2, out->len);
+	return 0;
+}
+
+void simwire_build(struct simwire_frame *f, const struct simwire_content *c)
+{
+	unsigned char body[SIMWIRE_MAX_FRAME + 4];
+	size_t n = c->len + 4, out;
+	uint16_t crc;
+
+	if (c->len > SIMWIRE_MAX_FRAME - 16) {
+		fprintf(stderr, "simwire_build: %zu bytes do not fit\n", c->len);
+		abort();
+	}
+	body[0] = c->addr;
+	body[1] = c->ctrl;
+	memcpy(body + 2, c->payload, c->len);
+	crc = sg_crc16(body, n - 2);
+	body[n - 2] = (unsigned char)(crc & 0xFF);
+	body[n - 1] = (unsigned char)(crc >> 8);
+	f->b[0] = 0x00;
+	if (sg_cobs_encode(body, n, f->b + 1, SIMWIRE_MAX_FRAME - 2, &out) != 0) {
+		fprintf(stderr, "simwire_build: COBS does not fit\n");
+		abort();
+	}
+	f->b[out + 1] = 0x00;
+	f->len = out + 2;
+}
+
+int simwire_kind(const struct simwire_frame *f)
+{
+	struct simwire_content c;
+
+	if (simwire_open(f, &c) != 0)
+		return -1;
+	return c.ctrl & 0x0F;
+}
+
+/* Decode, or abort: the editing helpers work on good frames only. */
+static void open_or_die(const struct simwire_frame *f, struct simwire_content *c)
+{
+	if (simwire_open(f, c) != 0) {
+		fprintf(stderr, "simwire: editing a frame that does not decode\n");
+		abort();
+	}
+}
+
+void simwire_truncate(struct simwire_frame *f, size_t n)
+{
+	struct simwire_content c;
+
+	open_or_die(f, &c);
+	if (n < c.len)
+		c.len = n;
+	simwire_build(f, &c);
+}
+
+void simwire_flip(struct simwire_frame *f, size_t bit)
+{
+	struct simwire_content c;
+
+	open_or_die(f, &c);
+	if (bit / 8 < c.len)
+		c.payload[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+	simwire_build(f, &c);
+}
+
+void simwire_flip_raw(struct simwire_frame *f, size_t bit)
+{
+	if (bit / 8 < f->len)
+		f->b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+}
+
+void simwire_truncate_raw(struct simwire_frame *f, size_t n)
+{
+	if (n >= f->len)
+		return;
+	f->b[n] = 0x00;
+	f->len = n + 1;
+}
+
+void simwire_readdress(struct simwire_frame *f, unsigned char addr)
+{
+	struct simwire_content c;
+
+	open_or_die(f, &c);
+	c.addr = addr;
+	simwire_build(f, &c);
+}
+
+void simwire_reflect(struct simwire *w, const struct simwire_frame *f, bool fix_dir,
+		     uint64_t delay_ms)
+{
+	struct simwire_frame g = *f;
+
+	if (fix_dir) {
+		struct simwire_content c;
+
+		open_or_die(&g, &c);
+		c.ctrl ^= 0x80;
+		simwire_build(&g, &c);
+	}
+	/* as if the receiver's peer had sent it: towards end f->dir */
+	simwire_inject(w, f->dir ^ 1, g.b, g.len, delay_ms);
+}
+
+void simwire_splice(struct simwire *w, int dir, const struct simwire_frame *foreign,
+		    unsigned char addr, uint64_t delay_ms)
+{
+	struct simwire_frame g = *foreign;
+
+	if (addr != 0)
+		simwire_readdress(&g, addr);
+	simwire_inject(w, dir, g.b, g.len, delay_ms);
+}
+
+size_t simwire_replay(struct simwire *w, int dir, size_t from, size_t to,
+		      uint64_t spacing_ms)
+{
+	size_t i, n = 0;
+
+	if (to > w->nrec)
+		to = w->nrec;
+	for (i = from; i < to; i++) {
+		if (w->rec[i].dir != dir)
+			continue;
+		simwire_inject(w, dir, w->rec[i].b, w->rec[i].len, n * spacing_ms);
+		n++;
+	}
+	return n;
 }

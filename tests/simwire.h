@@ -50,7 +50,9 @@ enum simwire_action {
 };
 
 struct simwire;
-/* Called for every frame before the random faults; may modify f. */
+/* Called for every frame before the random faults; may modify f. Frames
+ * it injects with no delay are delivered before f (f is queued after the
+ * hook returns). */
 typedef enum simwire_action (*simwire_hook)(struct simwire *w, struct simwire_frame *f,
 					    void *hook_ctx);
 
@@ -108,5 +110,59 @@ void simwire_inject(struct simwire *w, int dir, const unsigned char *p, size_t l
 		    uint64_t delay_ms);
 /* Release held frame i (in the order held) now. */
 void simwire_release(struct simwire *w, size_t i);
+
+/* ---- attacker-grade frame editing --------------------------------------
+ *
+ * The CRC is no secret, so a man in the middle rewrites a frame's
+ * content and sends it with a valid CRC: these helpers decode a recorded
+ * frame, change it and encode it again (no check on address, ctrl or
+ * length: an attacker sends reserved values too). Noise-grade faults,
+ * which the CRC catches, are simwire_flip_raw() and simwire_truncate_raw().
+ */
+
+/* The content of a frame as the decoder would see it, without any check
+ * beyond COBS and the CRC. */
+struct simwire_content {
+	unsigned char addr, ctrl;
+	unsigned char payload[SIMWIRE_MAX_FRAME];
+	size_t len;
+};
+
+/* Decode f (delimiters included). 0 when it is one COBS block sequence
+ * with a good CRC, -1 otherwise. */
+int simwire_open(const struct simwire_frame *f, struct simwire_content *out);
+/* Encode content into f->b/f->len (delimiters, COBS, valid CRC); f's
+ * direction, seq and due time are kept. */
+void simwire_build(struct simwire_frame *f, const struct simwire_content *c);
+/* Frame kind (ctrl bits 3..0) of a good frame, -1 if it does not decode. */
+int simwire_kind(const struct simwire_frame *f);
+
+/* Keep the first n payload bytes (CRC fixed). n >= len leaves f as is. */
+void simwire_truncate(struct simwire_frame *f, size_t n);
+/* Flip payload bit `bit` (0 = bit 0 of payload byte 0), CRC fixed. */
+void simwire_flip(struct simwire_frame *f, size_t bit);
+/* Noise: flip bit `bit` of the encoded bytes (delimiters included). */
+void simwire_flip_raw(struct simwire_frame *f, size_t bit);
+/* Noise: keep the first n encoded bytes and end the frame with a
+ * delimiter there (a frame cut short on the line). */
+void simwire_truncate_raw(struct simwire_frame *f, size_t n);
+/* Rewrite the address byte (CRC fixed). */
+void simwire_readdress(struct simwire_frame *f, unsigned char addr);
+
+/* Send f back to the end that sent it, delivered after delay_ms. With
+ * fix_dir the direction bit is turned over (and the CRC fixed), so the
+ * frame passes the receiver's direction check; without it the frame is
+ * the bytes as they were (an echo). */
+void simwire_reflect(struct simwire *w, const struct simwire_frame *f, bool fix_dir,
+		     uint64_t delay_ms);
+/* Inject a frame recorded on another wire (another session) towards end
+ * dir ^ 1 as if sent by end dir, optionally at another address (addr 0
+ * keeps the frame's own). */
+void simwire_splice(struct simwire *w, int dir, const struct simwire_frame *foreign,
+		    unsigned char addr, uint64_t delay_ms);
+/* Replay recorded frames [from, to) sent by end dir, in their order,
+ * spacing_ms apart from now. Returns the number injected. */
+size_t simwire_replay(struct simwire *w, int dir, size_t from, size_t to,
+		      uint64_t spacing_ms);
 
 #endif

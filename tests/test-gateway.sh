@@ -145,30 +145,26 @@ poll_interval_ms = 50
 device = $tmp/link.gw
 mode = rs232
 
-; serguard-device runs its sessions without record freshness
 [device a]
 port = bus
 address = 1
 identity = cn:dev-a
-max_record_age_ms = 0
 
 [device b]
 port = bus
 address = 2
 identity = uri:urn:serguard:dev:b
-max_record_age_ms = 0
 
 [device p]
 port = link
 identity = uri:urn:serguard:dev:inter
-max_record_age_ms = 0
 EOF
 	if [ "$1" = yes ]; then
-		printf '[device c]\nport = bus\naddress = 3\nidentity = cn:dev-c\nmax_record_age_ms = 0\n' \
+		printf '[device c]\nport = bus\naddress = 3\nidentity = cn:dev-c\n' \
 			>>"$tmp/conf.new"
 	fi
 	if [ "$2" = yes ]; then
-		printf '[device e]\nport = bus\naddress = 5\nidentity = cn:dev-e\nmax_record_age_ms = 0\n' \
+		printf '[device e]\nport = bus\naddress = 5\nidentity = cn:dev-e\n' \
 			>>"$tmp/conf.new"
 	fi
 	mv "$tmp/conf.new" "$tmp/serguard.conf"
@@ -249,13 +245,13 @@ for d in a b c; do
 	grep -qxF "6 name=$d" "$tmp/msg.out" || fail "$d answered: $(cat "$tmp/msg.out")"
 done
 t2=$(ms)
-"$SOCK" "$tmp/run/p.sock" "one" "two words" -s 1 -s 200 -s 243 >"$tmp/msg.out" ||
+"$SOCK" "$tmp/run/p.sock" "one" "two words" -s 1 -s 200 -s 240 >"$tmp/msg.out" ||
 	fail "echo on p"
 t3=$(ms)
 echo "figure: 5 echoes on RS232 in $((t3 - t2)) ms"
 printf '3 one\n9 two words\n' >"$tmp/want.out"
 head -2 "$tmp/msg.out" | cmp -s "$tmp/want.out" - || fail "echo on p: $(head -2 "$tmp/msg.out")"
-[ "$(sed -n '3,5s/ .*//p' "$tmp/msg.out" | tr '\n' ' ')" = "1 200 243 " ] ||
+[ "$(sed -n '3,5s/ .*//p' "$tmp/msg.out" | tr '\n' ' ')" = "1 200 240 " ] ||
 	fail "boundaries on p: $(cut -c1-12 "$tmp/msg.out" | tr '\n' ' ')"
 # fan-out: a second client of a gets the answer to the first's request
 "$SOCK" -r 1 -t 20000 "$tmp/run/a.sock" >"$tmp/listener.out" &
@@ -267,8 +263,8 @@ grep -qxF "4 pong" "$tmp/msg.out" || fail "a answered $(cat "$tmp/msg.out")"
 wait "$listener" || fail "the second client of a got nothing"
 grep -qxF "4 pong" "$tmp/listener.out" || fail "the listener got $(cat "$tmp/listener.out")"
 # an oversize message is refused and counted
-"$SOCK" -r 0 -t 300 -s 244 "$tmp/run/p.sock"
-wait_for "$tmp/daemon.log" 1 "device p: refused a client message of 244 bytes (at most 243)" 10
+"$SOCK" -r 0 -t 300 -s 241 "$tmp/run/p.sock"
+wait_for "$tmp/daemon.log" 1 "device p: refused a client message of 241 bytes (at most 240)" 10
 [ "$(ctl status --json p | "$JSON" devices/0/drops/oversize)" = 1 ] || fail "oversize count"
 
 # ---- a new handshake on demand, device reboots ----------------------------------------

@@ -2,8 +2,8 @@
 # The reference firmware (proto/examples/mps2-an386) under QEMU, its UART
 # on a pty, against tests/gw-peer (a scripted gateway on sg_conn with the
 # test PKI's gateway credential; record freshness on, 5 s, as the
-# firmware and serguardd have it by default), as an RS232 device and as a
-# device on an RS485 bus:
+# firmware, gw-peer and serguardd have it by default), as an RS232 device
+# and as a device on an RS485 bus:
 #  1. RS232: handshake over the emulated UART, 50 messages echoed;
 #  2. RS485 (FW_BUS=1 image): the gateway polls; 30 messages echoed, the
 #     firmware answers only when polled and stays silent when nobody polls
@@ -44,7 +44,7 @@ val() {
 # 1. RS232
 mcu_start
 "$GW" --port "$pty" --ca "$F/ca.crt.der" --cert "$F/gw" --mode rs232 --baud 115200 \
-	--max-record-age 5000 --device 1:dev-a --count 50 --window 4 --timeout-ms 60000 \
+	--device 1:dev-a --count 50 --window 4 --timeout-ms 60000 \
 	>"$tmp/gw.out" 2>&1 ||
 	fail "rs232: gw-peer failed"
 [ "$(val "dev 1" cn)" = dev-a ] || fail "rs232: peer identity"
@@ -57,7 +57,7 @@ mcu_stop
 # 2. RS485 bus, the firmware at address 1
 mcu_start "$SG_MCU_BUILD/m4/firmware-bus.elf"
 "$GW" --port "$pty" --ca "$F/ca.crt.der" --cert "$F/gw" --mode rs485 --baud 115200 \
-	--max-record-age 5000 --response-timeout 2000 --device 1:dev-a --count 30 \
+	--response-timeout 2000 --device 1:dev-a --count 30 \
 	--timeout-ms 60000 --quiet-check 500 \
 	>"$tmp/gw.out" 2>&1 ||
 	fail "rs485: gw-peer failed"

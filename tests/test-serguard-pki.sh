@@ -163,10 +163,17 @@ fi
 o=$work/export
 run "export-device" 0 sh "$PKI" export-device "$d" dev-a "$o"
 cat "$work/out"
-for f in dev-a.crt.der dev-a.key.der ca.crt.der dev_a_credentials.h; do
+for f in dev-a.crt.der dev-a.key.der dev-a.key.raw ca.crt.der dev_a_credentials.h; do
 	[ -s "$o/$f" ] || bad "export-device did not write $f"
 done
 check_mode "$o/dev-a.key.der" -rw-------
+check_mode "$o/dev-a.key.raw" -rw-------
+[ "$(wc -c <"$o/dev-a.key.raw" | tr -d ' ')" = 32 ] || bad "dev-a.key.raw is not 32 bytes"
+# the raw scalar is the PKCS#8 key's private value
+raw=$(od -A n -t x1 -v "$o/dev-a.key.raw" | tr -d ' \n')
+priv=$("$OPENSSL" pkey -inform DER -in "$o/dev-a.key.der" -noout -text |
+	sed -n '/^priv:/,/^pub:/p' | sed '1d;$d' | tr -d ' :\n')
+case $priv in *"$raw"*) ok "key.raw is the private scalar" ;; *) bad "key.raw differs from the key ($raw / $priv)" ;; esac
 check_mode "$o/dev_a_credentials.h" -rw-------
 cmp -s "$o/ca.crt.der" "$d/ca.crt.der" || bad "exported root differs"
 a=$("$OPENSSL" pkey -inform DER -in "$o/dev-a.key.der" -pubout)

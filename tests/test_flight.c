@@ -129,6 +129,43 @@ START_TEST(foreign_and_stale_exchanges_do_not_mix)
 }
 END_TEST
 
+/* J3: a forged first fragment with the right type and xid (both
+ * cleartext) ahead of the real one must not block the message: the
+ * real first fragment, and each retransmission of it, starts over. */
+START_TEST(forged_first_fragment_does_not_block_the_message)
+{
+	static unsigned char a[4][260];
+	unsigned char forged[3 + 200];
+	size_t la[4];
+	struct sg_flight_tx t;
+	struct sg_flight_rx r;
+
+	fill(400);
+	sg_flight_tx_init(&t, SG_FLIGHT_MSG2, 7, msg, 400, 255);
+	ck_assert_uint_eq(fragments(&t, a, la, 4), 2);
+	memcpy(forged, a[0], 3);
+	forged[0] &= (unsigned char)~0x10u; /* not last */
+	memset(forged + 3, 0xEE, 200);
+	sg_flight_rx_init(&r, rbuf, sizeof(rbuf));
+	ck_assert_int_eq(deliver(&r, forged, sizeof(forged)), 0);
+	ck_assert_uint_eq(r.len, 200);
+	ck_assert_int_eq(deliver(&r, a[0], la[0]), 0);
+	ck_assert_uint_eq(r.dup_frags, 1);
+	ck_assert_int_eq(deliver(&r, a[1], la[1]), 1);
+	ck_assert_mem_eq(rbuf, msg, 400);
+	/* and after a forged first fragment between the real two, the
+	 * retransmitted flight completes */
+	sg_flight_rx_reset(&r);
+	ck_assert_int_eq(deliver(&r, a[0], la[0]), 0);
+	ck_assert_int_eq(deliver(&r, forged, sizeof(forged)), 0);
+	ck_assert_int_eq(deliver(&r, a[1], la[1]), 0);
+	ck_assert_uint_eq(r.gap_frags, 1);
+	ck_assert_int_eq(deliver(&r, a[0], la[0]), 0);
+	ck_assert_int_eq(deliver(&r, a[1], la[1]), 1);
+	ck_assert_mem_eq(rbuf, msg, 400);
+}
+END_TEST
+
 START_TEST(header_checks)
 {
 	unsigned char p[8] = { 0 };
@@ -194,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, roundtrip_all_sizes);
 	tcase_add_test(tc, loss_waits_for_retransmission);
 	tcase_add_test(tc, foreign_and_stale_exchanges_do_not_mix);
+	tcase_add_test(tc, forged_first_fragment_does_not_block_the_message);
 	tcase_add_test(tc, header_checks);
 	tcase_add_test(tc, oversize_message_dropped);
 	tcase_add_test(tc, tx_init_rejects);

@@ -98,6 +98,46 @@ void te_end_setup(struct te_end *e, enum sg_conn_side side, const char *name,
 	e->cfg.edhoc.rng_ctx = &e->rng_state;
 }
 
+void te_end_use_cred(struct te_end *e, const char *cert, const char *key)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "%s.crt.der", cert);
+	e->cert_len = te_fixture(file, e->cert, sizeof(e->cert));
+	snprintf(file, sizeof(file), "%s.key.raw", key != NULL ? key : cert);
+	if (te_fixture(file, e->key, sizeof(e->key)) != 32) {
+		fprintf(stderr, "%s: not a 32-byte key\n", file);
+		exit(99);
+	}
+	e->cfg.edhoc.cred.bytes = e->cert;
+	e->cfg.edhoc.cred.len = e->cert_len;
+	e->cfg.edhoc.priv = e->key;
+}
+
+void te_end_trust(struct te_end *e, const char *ca, const char *crl)
+{
+	unsigned char buf[TE_CERT_MAX];
+	char file[128];
+	size_t n;
+
+	sg_cert_store_free(&e->store);
+	snprintf(file, sizeof(file), "%s.crt.der", ca);
+	n = te_fixture(file, buf, sizeof(buf));
+	if (sg_cert_store_init(&e->store) != 0 || sg_cert_store_add_ca(&e->store, buf, n) != 0) {
+		fprintf(stderr, "cannot load %s as a CA\n", file);
+		exit(99);
+	}
+	if (crl != NULL) {
+		snprintf(file, sizeof(file), "%s", crl);
+		n = te_fixture(file, buf, sizeof(buf));
+		if (sg_cert_store_add_crl(&e->store, buf, n) != 0) {
+			fprintf(stderr, "cannot load the CRL %s\n", file);
+			exit(99);
+		}
+	}
+	e->cfg.edhoc.store = &e->store;
+}
+
 int te_end_init(struct te_end *e, uint64_t now_ms)
 {
 	struct sg_conn_buffers b;

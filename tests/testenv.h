@@ -58,6 +58,24 @@ void te_end_setup(struct te_end *e, enum sg_conn_side side, const char *name,
 int te_end_init(struct te_end *e, uint64_t now_ms);
 void te_end_free(struct te_end *e);
 
+/*
+ * Certificate factory (tests/pki/fixtures/README.md lists the names): the
+ * test CA "ca", a "foreign-ca" with our root's name, "gw", "dev-a",
+ * "dev-b", "dev-c", and one certificate per way to be wrong: "expired",
+ * "future", "wrong-ku", "wrong-eku", "no-eku", "wrong-curve" (P-384),
+ * "selfsigned", "leaf-as-ca-child", "foreign-dev", "inter-dev",
+ * "revoked", ...
+ *
+ * te_end_use_cred: present certificate `cert` with the private key of
+ * fixture `key` (NULL: the certificate's own; a certificate whose key is
+ * not P-256, like wrong-curve, needs another fixture's key). Call after
+ * te_end_setup() and before te_end_init().
+ * te_end_trust: replace the trust store by CA fixture `ca`, and load the
+ * CRL fixture `crl` (NULL: none).
+ */
+void te_end_use_cred(struct te_end *e, const char *cert, const char *key);
+void te_end_trust(struct te_end *e, const char *ca, const char *crl);
+
 /* 2030-01-01T00:00:00Z */
 #define TE_NOW_UNIX 1893456000
 

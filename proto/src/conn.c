@@ -26,6 +26,7 @@
  */
 #include <string.h>
 
+#include "serguard/cbor.h"
 #include "serguard/conn.h"
 
 /* Conn-level exchange states. */
@@ -126,6 +127,7 @@ static void end_session(struct sg_conn *c)
 	c->fail_run = 0;
 	c->pong_due = c->ping_due = c->ku_due = c->kureq_due = c->rehs_due = false;
 	c->t_lifetime = NEVER;
+	c->t_kureq = c->t_rehs = 0;
 }
 
 /* Derive the two traffic secrets from the finished exchange and set up
@@ -202,7 +204,10 @@ static void clear_exchange(struct sg_conn *c)
 }
 
 /* An exchange failed: forget it and, where this side initiates, plan the
- * next attempt with backoff. */
+ * next attempt with backoff. The side that renews live sessions also
+ * retries a failed renewal: its trigger (the lifetime) fires once, and
+ * the old session must not outlive it for good because one exchange
+ * was lost or spoiled. */
 static void fail_exchange(struct sg_conn *c, int err)
 {
 	c->stats.hs_failed++;
@@ -214,7 +219,7 @@ static void fail_exchange(struct sg_conn *c, int err)
 					  : c->req_interval * 2;
 	}
 	clear_exchange(c);
-	if (!c->have_session) {
+	if (!c->have_session || (can_initiate(c) && renews(c))) {
 		c->want_exchange = true;
 		c->t_retry = add_ms(c->now, c->retry);
 		c->retry = c->retry > c->cfg.hs_retry_max_ms / 2 ? c->cfg.hs_retry_max_ms
@@ -319,7 +324,12 @@ static void want_new_session(struct sg_conn *c)
 	if (can_initiate(c) && (renews(c) || !c->have_session)) {
 		start_exchange(c);
 	} else if (c->have_session) {
-		c->rehs_due = true;
+		/* Authenticated, but the conditions that ask for it last until
+		 * the new session: once per hs_rto_ms, not in every frame. */
+		if (c->now >= c->t_rehs) {
+			c->rehs_due = true;
+			c->t_rehs = add_ms(c->now, c->cfg.hs_rto_ms);
+		}
 	} else if (c->now >= c->t_retry || c->t_retry == NEVER) {
 		c->request_due = true;
 		c->stats.requests_sent++;
@@ -341,6 +351,8 @@ static void work_m1(struct sg_conn *c)
 		abort_with_error(c, err);
 		return;
 	}
+	/* message_2 costs a key pair, an ECDH and a signature: see on_message */
+	c->t_m1_ok = add_ms(c->t_m1_ok > c->now ? c->t_m1_ok : c->now, c->cfg.hs_rto_ms);
 	sg_flight_rx_reset(&c->frx);
 	err = sg_edhoc_write_message_2(&c->hs, c->b.hs_tx, c->b.hs_tx_len, &n);
 	if (err != 0) {
@@ -441,6 +453,35 @@ static void work(struct sg_conn *c)
 	}
 }
 
+/* G_X of a message_1 (its third item), NULL if it has none. */
+static const unsigned char *g_x_of(const unsigned char *m, size_t len)
+{
+	struct sg_cbor_dec d;
+	const unsigned char *g;
+	size_t n;
+
+	sg_cbor_dec_init(&d, m, len);
+	if (sg_cbor_skip(&d, NULL, NULL) != 0 || sg_cbor_skip(&d, NULL, NULL) != 0 ||
+	    sg_cbor_get_bstr(&d, &g, &n) != 0 || n != 32)
+		return NULL;
+	return g;
+}
+
+/* E5, G7: a message_1 carrying the ephemeral key of our own outstanding
+ * message_1 (still in hs_tx) is ours, reflected, whatever else in it was
+ * changed: it must not make us give up our exchange for it and answer
+ * ourselves. */
+static bool own_message_1(const struct sg_conn *c, size_t len)
+{
+	const unsigned char *mine, *theirs;
+
+	if (c->hs_msg_type != SG_FLIGHT_MSG1 || c->hs_tx_len == 0)
+		return false;
+	mine = g_x_of(c->b.hs_tx, c->hs_tx_len);
+	theirs = g_x_of(c->b.hs_rx, len);
+	return mine != NULL && theirs != NULL && memcmp(mine, theirs, 32) == 0;
+}
+
 /* A complete message is in hs_rx: decide what it means here. */
 static void on_message(struct sg_conn *c)
 {
@@ -461,7 +502,7 @@ static void on_message(struct sg_conn *c)
 		if (c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4 ||
 		    c->hs_state == HS_I_WORK_M2) {
 			/* Simultaneous start (5.1): the gateway's exchange wins. */
-			if (c->cfg.side == SG_CONN_GATEWAY)
+			if (c->cfg.side == SG_CONN_GATEWAY || own_message_1(c, r->len))
 				goto ignore;
 			c->stats.hs_lost_race++;
 			clear_exchange(c);
@@ -479,6 +520,15 @@ static void on_message(struct sg_conn *c)
 			return;
 		}
 		if (c->hs_state == HS_R_WORK_M1 || c->hs_state == HS_R_WORK_M3)
+			goto ignore;
+		/* I2: anyone can send a message_1, and each new one costs a
+		 * message_2 (a key pair, an ECDH and a signature; a second on a
+		 * small MCU). A generic cell rate limit in one timestamp
+		 * (t_m1_ok, the theoretical arrival time): bursts of two, then
+		 * one per hs_rto_ms. An honest initiator whose message_1 is
+		 * dropped here resends it within that time; a message_1 refused
+		 * unread (an error answer) costs little and does not count. */
+		if (c->t_m1_ok > c->now && c->t_m1_ok - c->now > c->cfg.hs_rto_ms)
 			goto ignore;
 		clear_exchange(c);
 		err = edhoc_begin(c, SG_EDHOC_RESPONDER);
@@ -617,6 +667,16 @@ static void on_handshake_frame(struct sg_conn *c, const unsigned char *p, size_t
 	}
 	if (c->work_pending) {
 		/* hs_rx holds the message being computed on */
+		c->stats.hs_frags_ignored++;
+		return;
+	}
+	/* E9: while our exchange waits for the peer's next message, a
+	 * fragment of another exchange (other xid) cannot be part of it and
+	 * must not disturb the message being reassembled (a first fragment
+	 * would restart it). Only a message_1 may start another exchange. */
+	if ((c->hs_state == HS_I_WAIT_M2 || c->hs_state == HS_I_WAIT_M4 ||
+	     c->hs_state == HS_R_WAIT_M3) &&
+	    h.xid != c->xid && h.type != SG_FLIGHT_MSG1) {
 		c->stats.hs_frags_ignored++;
 		return;
 	}
@@ -813,8 +873,14 @@ static void record_upkeep(struct sg_conn *c)
 			c->ku_due = true;
 		}
 	}
-	if (st & SG_RECORD_ST_RX_EXHAUSTED)
+	/* The exhaustion lasts until the peer's first record under its next
+	 * key: ask once, and again only if that has not come within
+	 * hs_rto_ms (the request may be lost), never in every frame (which
+	 * filled the line and made the peer update twice). */
+	if ((st & SG_RECORD_ST_RX_EXHAUSTED) && c->now >= c->t_kureq) {
 		c->kureq_due = true;
+		c->t_kureq = add_ms(c->now, c->cfg.hs_rto_ms);
+	}
 	if (st & SG_RECORD_ST_ECHO_DUE)
 		c->ping_due = true;
 	if (st & (SG_RECORD_ST_SEQ_EXHAUSTED | SG_RECORD_ST_CLOCK_SUSPECT |
@@ -980,10 +1046,14 @@ int sg_conn_init(struct sg_conn *c, const struct sg_conn_config *cfg,
 	c->now = now_ms;
 	c->wall = k.edhoc.cert_policy.now;
 	if (b->frame_rx != NULL) {
+		/* Both sides filter the one address of this link (J5): a
+		 * gateway's engine serves exactly one device, and a frame of
+		 * another address is never its business (sg_conn_frame_push
+		 * refuses one too). */
 		err = sg_frame_decoder_init(&c->dec, b->frame_rx, b->frame_rx_len, mp,
 					    k.side == SG_CONN_GATEWAY ? SG_FRAME_FROM_DEVICE
 								      : SG_FRAME_FROM_GATEWAY,
-					    k.side == SG_CONN_DEVICE ? k.addr : 0);
+					    k.addr);
 		if (err != 0)
 			return err;
 	}
@@ -1096,6 +1166,11 @@ uint64_t sg_conn_deadline(const struct sg_conn *c)
 		d = c->t_lifetime;
 	if (c->have_session && (t = sg_record_deadline(&c->rec, c->now)) < d)
 		d = t;
+	/* a request repeated while its condition lasts (record_upkeep) */
+	if (c->have_session && c->t_kureq > c->now && c->t_kureq < d)
+		d = c->t_kureq;
+	if (c->have_session && c->t_rehs > c->now && c->t_rehs < d)
+		d = c->t_rehs;
 	if (c->b.frame_rx != NULL && sg_frame_decoder_busy(&c->dec) &&
 	    (t = add_ms(c->t_last_byte, c->cfg.interbyte_ms + 1)) < d)
 		d = t;

@@ -12,6 +12,12 @@
  * - Content of a repeated fragment is not compared: an attacker who
  *   alters it gains nothing, because the whole message is authenticated
  *   by EDHOC's transcript, MAC and signature.
+ * - A first fragment (offset 0) always starts the message again, also
+ *   for the (type, xid) being assembled: the sender's retransmission of
+ *   a flight begins with it. Otherwise a forged first fragment that
+ *   arrived ahead of the real one (the xid is cleartext) would make the
+ *   real first fragment a "repeat" and every later one a "gap", and
+ *   no retransmission could ever complete the message (attacks.md J3).
  */
 #include <string.h>
 
@@ -136,6 +142,10 @@ int sg_flight_rx_push(struct sg_flight_rx *r, const struct sg_flight_hdr *h,
 			r->foreign_frags++;
 			return 0;
 		}
+	} else if (h->offset == 0 && r->len > 0) {
+		r->dup_frags++; /* counted as a repeat, and starts over */
+	}
+	if (h->offset == 0) {
 		sg_flight_rx_reset(r);
 		r->active = true;
 		r->type = h->type;

@@ -212,6 +212,9 @@ struct sg_conn {
 	uint64_t t_last_byte;	   /* last byte pushed (inter-byte timeout) */
 	uint64_t t_msg_rx;	   /* when the message being processed arrived */
 	uint64_t t_peer_busy;	   /* the peer's BUSY holds until then */
+	uint64_t t_kureq;	   /* earliest next KEY_UPDATE request (rate limit) */
+	uint64_t t_rehs;	   /* earliest next REHANDSHAKE record (rate limit) */
+	uint64_t t_m1_ok;	   /* R: earliest next message_2 computed (rate limit) */
 	bool want_exchange;	   /* start one at t_retry */
 	int error;		   /* sticky fatal error (configuration) */
 };

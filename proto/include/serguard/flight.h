@@ -116,10 +116,11 @@ int sg_flight_rx_init(struct sg_flight_rx *r, unsigned char *buf, size_t cap);
 /*
  * Offer a fragment whose header is h. Returns 1 when this fragment
  * completed the message (r->buf, r->len hold it, r->type/xid say which),
- * 0 when it was taken or ignored and more is needed. A fragment of a
- * different (type, xid) than the one being assembled starts a new
- * message only at offset 0; otherwise it is ignored and counted. Never
- * fails: anything inconsistent is dropped and counted.
+ * 0 when it was taken or ignored and more is needed. A first fragment
+ * (offset 0) always starts the message anew, whatever was being
+ * assembled; any other fragment of a different (type, xid) than the one
+ * being assembled is ignored and counted. Never fails: anything
+ * inconsistent is dropped and counted.
  */
 int sg_flight_rx_push(struct sg_flight_rx *r, const struct sg_flight_hdr *h,
 		      const unsigned char *data, size_t data_len);

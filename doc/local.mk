@@ -1,0 +1,2 @@
+# doc/: the protocol specification, installed for serguard-protocol(7).
+dist_doc_DATA = doc/PROTOCOL.md
