@@ -410,3 +410,32 @@ TESTS += tests/test-gateway.sh
 # sd_notify against a fake NOTIFY_SOCKET
 dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
 TESTS += tests/test-serguardd-notify.sh
+
+# ---- serguardd at scale (`make bench`): one process plays every device over
+# ptys; figures at 16, 256 and GATEWAY_MAX devices, a table, bench JSON, and
+# the scaling plot (gnuplot; skipped with a note when absent)
+GATEWAY_MAX ?= 1024
+GATEWAY_BENCH_ARGS ?=
+noinst_PROGRAMS += tests/bench/gateway-load
+tests_bench_gateway_load_SOURCES = tests/bench/gateway-load.c
+tests_bench_gateway_load_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_gateway_load_LDADD = $(SG_CORE_LIBS)
+EXTRA_DIST += tests/bench/gateway-scaling.gp
+bench: bench-gateway
+bench-gateway: tests/bench/gateway-load$(EXEEXT) daemon/serguardd$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		./tests/bench/gateway-load$(EXEEXT) --sizes 16,256,$(GATEWAY_MAX) \
+		--json tests/bench/gateway.json --data tests/bench/gateway-scaling.dat \
+		$(GATEWAY_BENCH_ARGS)
+	@if command -v gnuplot >/dev/null 2>&1; then \
+		gnuplot -e "datafile='tests/bench/gateway-scaling.dat'; outfile='tests/bench/gateway-scaling.svg'" \
+			$(top_srcdir)/tests/bench/gateway-scaling.gp && \
+		echo "== plot written to $$(pwd)/tests/bench/gateway-scaling.svg"; \
+	else echo "bench-gateway: gnuplot not found (Debian: gnuplot-nox); plot skipped"; fi
+# copy the plot just made into doc/ (after `make bench-gateway`)
+bench-plot-docs:
+	cp tests/bench/gateway-scaling.svg $(top_srcdir)/doc/gateway-scaling.svg
+CLEANFILES += tests/bench/gateway.json tests/bench/gateway-scaling.dat \
+	tests/bench/gateway-scaling.svg
+.PHONY: bench-gateway bench-plot-docs
+bench-results: bench-gateway
