@@ -85,6 +85,7 @@ struct dev {
 	unsigned q_head, q_len, q_sealed;
 	uint32_t app_out_seen;
 	bool client_blocked;
+	bool work_queued;
 };
 
 struct port {
@@ -105,7 +106,9 @@ struct run {
 	char tmp[256];
 	pid_t pid;
 	/* paced phase */
-	bool pacing, saturating;
+	bool pacing, saturating, stopping;
+	unsigned *work; /* devices with a handshake step to compute */
+	unsigned work_head, work_len;
 	uint64_t *t_send; /* ns, per message id */
 	uint64_t *lat_up, *lat_down;
 	size_t n_up, n_down, sent_up, sent_down;
@@ -113,6 +116,8 @@ struct run {
 	/* saturation counters */
 	uint64_t sat_up, sat_down;
 	/* figures */
+	double settle_s;
+	unsigned renewals;
 	double bringup_s, hs_per_s, rss_total, rss_per_session;
 	double up_p50, up_p99, down_p50, down_p99, all_p50, all_p99;
 	double msgs_per_s, cpu_ms_per_1000, self_cpu_share, daemon_cpu_share;
@@ -121,9 +126,11 @@ struct run {
 
 static const char *top_srcdir = "..";
 static const char *gwd_path, *sock_dir_hint;
-static unsigned opt_poll_ms = 5;
+static unsigned opt_poll_ms = 100; /* the daemon's default */
 static double opt_lat_s = 5.0, opt_sat_s = 5.0;
 static unsigned opt_rate = 1000;
+/* one process answers for every device: more patience than one MCU needs */
+static unsigned opt_resp_ms = 1000;
 static bool opt_check;
 static bool opt_verbose;
 
@@ -309,8 +316,9 @@ static void write_config(struct run *r)
 	for (unsigned p = 0; p < r->nport; p++)
 		fprintf(f,
 			"[port p%04u]\ndevice = %s\nmode = rs485\nbaud = 4000000\n"
-			"poll_interval_ms = %u\nturnaround_ms = 0\n\n",
-			p, r->ports[p].slave, opt_poll_ms);
+			"poll_interval_ms = %u\nturnaround_ms = 0\nresponse_timeout_ms = %u\n"
+			"handshake_timeout_ms = 10000\n\n",
+			p, r->ports[p].slave, opt_poll_ms, opt_resp_ms);
 	for (unsigned i = 0; i < r->ndev; i++)
 		fprintf(f,
 			"[device d%04u]\nport = p%04u\naddress = %u\nidentity = cn:d%04u\n"
@@ -357,7 +365,11 @@ static int sessions_up(struct run *r)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control.sock", r->tmp);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control.sock", r->tmp) >=
+	    sizeof(sa.sun_path)) {
+		fprintf(stderr, "gateway-load: %s: too long for a socket path\n", r->tmp);
+		exit(99);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
@@ -493,6 +505,10 @@ static void dev_init(struct dev *d, uint64_t now)
 	k.edhoc.cert_policy.now = (int64_t)time(NULL);
 	k.edhoc.cert_policy.role = SG_ROLE_GATEWAY;
 	k.edhoc.check_identity = accept_gateway;
+	/* like a small MCU: answer BUSY, compute the step later (one device
+	 * at a time in the loop), so that the other devices' polls are
+	 * answered meanwhile */
+	k.defer_work = true;
 	k.edhoc.rng = rng;
 	seeds[d->idx % 4096] = 0x5eed0000u + d->idx + (uint64_t)now * 7919u;
 	k.edhoc.rng_ctx = &seeds[d->idx % 4096];
@@ -500,6 +516,13 @@ static void dev_init(struct dev *d, uint64_t now)
 	sg_record_config_default(&k.record, 8, d->addr, SG_FRAME_FROM_DEVICE);
 	k.record.freshness = true;
 	k.record.max_age_ms = 5000;
+	/* This one process computes every device's handshake steps in turn,
+	 * so at bring-up a device's keys (the freshness anchor) can exist
+	 * seconds after the gateway's; a real device computes its own. With
+	 * the default 500 ms the gateway's records then look "future" to the
+	 * device and are dropped. Only the emulated devices get the slack;
+	 * the gateway runs with its defaults. */
+	k.record.anchor_skew_ms = 30000;
 
 	memset(&b, 0, sizeof(b));
 	b.frame_rx = d->frame_rx;
@@ -555,8 +578,10 @@ static void dev_service(struct run *r, struct dev *d, uint64_t ms)
 	unsigned char msg[256];
 	size_t len;
 
-	if (sg_conn_status(&d->c) & SG_CONN_WANT_WORK)
-		sg_conn_work(&d->c, ms);
+	if ((sg_conn_status(&d->c) & SG_CONN_WANT_WORK) && !d->work_queued) {
+		d->work_queued = true;
+		r->work[(r->work_head + r->work_len++) % r->ndev] = d->idx;
+	}
 	while (sg_conn_recv(&d->c, msg, sizeof(msg), &len) == 0) {
 		if (r->saturating)
 			r->sat_down++;
@@ -691,7 +716,11 @@ static void client_connect(struct run *r, struct dev *d)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/d%04u.sock", r->tmp, d->idx);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/d%04u.sock", r->tmp,
+			     d->idx) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "gateway-load: %s: too long for a socket path\n", r->tmp);
+		exit(99);
+	}
 	d->cfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->cfd < 0)
 		die("socket");
@@ -714,6 +743,12 @@ static void client_input(struct run *r, struct dev *d)
 			continue;
 		if (k < 0)
 			break;
+		if (k == 0 && r->stopping) {
+			epoll_ctl(r->ep, EPOLL_CTL_DEL, d->cfd, NULL);
+			close(d->cfd);
+			d->cfd = -1;
+			break;
+		}
 		if (k == 0) {
 			fprintf(stderr, "gateway-load: device socket d%04u closed by serguardd\n",
 				d->idx);
@@ -752,7 +787,7 @@ static void client_output(struct run *r, struct dev *d)
 static void loop_once(struct run *r, int timeout_ms)
 {
 	struct epoll_event evs[256];
-	int n = epoll_wait(r->ep, evs, 256, timeout_ms);
+	int n = epoll_wait(r->ep, evs, 256, r->work_len > 0 ? 0 : timeout_ms);
 	uint64_t ms;
 
 	for (int i = 0; i < n; i++) {
@@ -774,6 +809,19 @@ static void loop_once(struct run *r, int timeout_ms)
 			if (evs[i].events & EPOLLOUT)
 				client_output(r, d);
 		}
+	}
+	/* one handshake step per turn of the loop */
+	if (r->work_len > 0) {
+		struct dev *d = &r->devs[r->work[r->work_head]];
+
+		r->work_head = (r->work_head + 1) % r->ndev;
+		r->work_len--;
+		d->work_queued = false;
+		ms = now_ms();
+		if (sg_conn_status(&d->c) & SG_CONN_WANT_WORK)
+			sg_conn_work(&d->c, ms);
+		dev_service(r, d, ms);
+		port_output(r, d->port, ms);
 	}
 	/* timers of the engines */
 	ms = now_ms();
@@ -829,6 +877,7 @@ static void stop_daemon(struct run *r)
 
 	if (r->pid <= 0)
 		return;
+	r->stopping = true;
 	kill(r->pid, SIGTERM);
 	for (int i = 0; i < 100; i++) {
 		/* keep serving the ptys so the daemon's CLOSE records go out */
@@ -845,11 +894,22 @@ static void stop_daemon(struct run *r)
 
 static void dump_log(struct run *r)
 {
-	char cmd[600];
+	char cmd[1200];
 
-	snprintf(cmd, sizeof(cmd), "tail -n 30 '%s/daemon.log' >&2", r->tmp);
+	snprintf(cmd, sizeof(cmd), "sed 's/d0[0-9]*/dN/g; s/p0[0-9]*/pN/g; s/serial [0-9a-f]*/serial S/; "
+		 "s/address [0-9]/address A/; s/client [0-9]* .*/client/' '%s/daemon.log' | "
+		 "sort | uniq -c | sort -rn | head -20 >&2", r->tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "gateway-load: (no daemon log)\n");
+	if (r->pid > 0 && getenv("GATEWAY_LOAD_DEBUG") != NULL) {
+		snprintf(cmd, sizeof(cmd),
+			 "%s/daemon/serguardctl -s '%s/run/control.sock' status --json | jq -c "
+			 "'[.devices[] | (.drops + .handshakes) | to_entries[]] | group_by(.key) | "
+			 "map({(.[0].key): (map(.value) | add)}) | add' >&2",
+			 getenv("top_builddir") != NULL ? getenv("top_builddir") : ".", r->tmp);
+		if (system(cmd) != 0)
+			fprintf(stderr, "gateway-load: no status\n");
+	}
 }
 
 static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
@@ -866,7 +926,8 @@ static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
 	r->nport = (ndev + PER_PORT - 1) / PER_PORT;
 	r->devs = calloc(ndev, sizeof(*r->devs));
 	r->ports = calloc(r->nport, sizeof(*r->ports));
-	if (r->devs == NULL || r->ports == NULL)
+	r->work = calloc(ndev, sizeof(*r->work));
+	if (r->devs == NULL || r->ports == NULL || r->work == NULL)
 		die("calloc");
 	snprintf(r->tmp, sizeof(r->tmp), "%s/sg-gwload.XXXXXX",
 		 sock_dir_hint != NULL ? sock_dir_hint : "/tmp");
@@ -935,7 +996,33 @@ static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
 	t_up = now_ns();
 	r->bringup_s = (double)(t_up - t0) / 1e9;
 	r->hs_per_s = (double)ndev / r->bringup_s;
-	loop_for(r, 300); /* settle */
+	/* Settle: a device engine that fell behind while this one process
+	 * computed everybody's handshake steps may see its first session
+	 * fail the freshness anchor check and ask for a new one; wait until
+	 * every device engine is established and none is handshaking. */
+	{
+		uint64_t t_settle = now_ns();
+		bool quiet = false;
+
+		while (!quiet && now_ns() - t_settle < 60ull * 1000000000u) {
+			loop_for(r, 200);
+			quiet = true;
+			for (unsigned i = 0; i < ndev && quiet; i++) {
+				unsigned st = sg_conn_status(&r->devs[i].c);
+
+				quiet = (st & SG_CONN_ESTABLISHED) != 0 &&
+					(st & SG_CONN_HANDSHAKING) == 0;
+			}
+			quiet = quiet && sessions_up(r) == (int)ndev;
+		}
+		r->settle_s = (double)(now_ns() - t_settle) / 1e9;
+		for (unsigned i = 0; i < ndev; i++) {
+			struct sg_conn_stats st;
+
+			sg_conn_get_stats(&r->devs[i].c, &st);
+			r->renewals += st.hs_completed > 0 ? st.hs_completed - 1 : 0;
+		}
+	}
 	r->rss_total = (double)proc_rss_kib(r->pid) * 1024.0;
 	r->rss_per_session = r->rss_total / ndev;
 
@@ -1008,6 +1095,23 @@ static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
 			"(%u scheduled)\n",
 			r->n_up, r->sent_up, r->n_down, r->sent_down, r->n_ids);
 		r->ok = false;
+		{
+			unsigned long stale = 0, future = 0, req = 0, other = 0;
+
+			for (unsigned i = 0; i < ndev; i++) {
+				struct sg_conn_stats st;
+
+				sg_conn_get_stats(&r->devs[i].c, &st);
+				stale += st.record.stale;
+				future += st.record.future;
+				req += st.requests_sent;
+				other += st.record.bad_tag + st.record.replay + st.rx_queue_full;
+			}
+			fprintf(stderr,
+				"gateway-load: device engines: stale %lu, future %lu, requests %lu, "
+				"other drops %lu\n",
+				stale, future, req, other);
+		}
 	}
 
 	/* ---- saturation ---- */
@@ -1037,6 +1141,8 @@ static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
 		r->saturating = false;
 	}
 
+	if (!r->ok)
+		dump_log(r);
 	stop_daemon(r);
 	for (unsigned i = 0; i < ndev; i++) {
 		if (r->devs[i].cfd >= 0)
@@ -1058,6 +1164,8 @@ static void run_size(struct run *r, unsigned ndev, struct dev *certs_from)
 	free(r->lat_down);
 	free(r->devs);
 	free(r->ports);
+	free(r->work);
+	r->work = NULL;
 	r->t_send = r->lat_up = r->lat_down = NULL;
 	r->devs = NULL;
 	r->ports = NULL;
@@ -1122,6 +1230,8 @@ int main(int argc, char **argv)
 			opt_sat_s = strtod(v, NULL), i++;
 		} else if (strcmp(a, "--rate") == 0) {
 			opt_rate = (unsigned)strtoul(v, NULL, 10), i++;
+		} else if (strcmp(a, "--response-timeout-ms") == 0) {
+			opt_resp_ms = (unsigned)strtoul(v, NULL, 10), i++;
 		} else if (strcmp(a, "--poll-ms") == 0) {
 			opt_poll_ms = (unsigned)strtoul(v, NULL, 10), i++;
 		} else if (strcmp(a, "--sizes") == 0) {
@@ -1231,6 +1341,10 @@ int main(int argc, char **argv)
 		       r->rss_total / 1024, r->rss_per_session, 100 * r->daemon_cpu_share,
 		       100 * r->self_cpu_share);
 	}
+	for (unsigned i = 0; i < nsizes; i++)
+		printf("%u sessions: %u renewed after bring-up (freshness anchor of a device engine "
+		       "that fell behind), quiet %.1f s after all were up\n",
+		       runs[i].ndev, runs[i].renewals, runs[i].settle_s);
 	if (nsizes >= 2) {
 		struct run *a = &runs[0], *b = &runs[nsizes - 1];
 
@@ -1293,12 +1407,12 @@ int main(int argc, char **argv)
 				"\"added_latency_p99_us\":%.1f,\"messages_per_second\":%.0f,"
 				"\"cpu_ms_per_1000_messages\":%.2f,\"rss_total_bytes\":%.0f,"
 				"\"rss_per_session_bytes\":%.0f,\"gateway_cpu_share\":%.3f,"
-				"\"load_program_cpu_share\":%.3f,\"all_delivered\":%s}",
+				"\"load_program_cpu_share\":%.3f,\"renewals\":%u,\"all_delivered\":%s}",
 				i > 0 ? "," : "", r->ndev, r->nport, r->bringup_s, r->hs_per_s,
 				r->up_p50, r->up_p99, r->down_p50, r->down_p99, r->all_p50,
 				r->all_p99, r->msgs_per_s, r->cpu_ms_per_1000, r->rss_total,
 				r->rss_per_session, r->daemon_cpu_share, r->self_cpu_share,
-				r->ok ? "true" : "false");
+				r->renewals, r->ok ? "true" : "false");
 		}
 		fprintf(f, "]}}\n");
 		fclose(f);
