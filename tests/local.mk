@@ -439,3 +439,6 @@ CLEANFILES += tests/bench/gateway.json tests/bench/gateway-scaling.dat \
 	tests/bench/gateway-scaling.svg
 .PHONY: bench-gateway bench-plot-docs
 bench-results: bench-gateway
+# the load program at 8 devices as a check (all up, every message delivered)
+dist_noinst_SCRIPTS += tests/test-gateway-load.sh
+TESTS += tests/test-gateway-load.sh
