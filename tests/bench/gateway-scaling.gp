@@ -18,6 +18,7 @@ set ylabel "microseconds"
 plot datafile using 1:4 with linespoints title "median", \
      datafile using 1:5 with linespoints title "p99"
 set title "saturation"
+set key bottom left
 set ylabel "messages/s"
 set y2label "CPU ms per 1,000 messages"
 set y2tics
@@ -27,7 +28,12 @@ plot datafile using 1:6 with linespoints title "messages/s", \
 unset y2tics
 unset y2label
 set ytics mirror
-set title "resident memory of serguardd"
+set key top right
+set title "resident memory of serguardd after bring-up"
 set ylabel "KiB per session"
-plot datafile using 1:($8/1024) with linespoints title "RSS / sessions"
+set y2label "MiB in total"
+set y2tics
+set ytics nomirror
+plot datafile using 1:($8/1024) with linespoints title "RSS / sessions", \
+     datafile using 1:($9/1048576) axes x1y2 with linespoints title "RSS in total"
 unset multiplot
