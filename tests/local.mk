@@ -442,3 +442,4 @@ bench-results: bench-gateway
 # the load program at 8 devices as a check (all up, every message delivered)
 dist_noinst_SCRIPTS += tests/test-gateway-load.sh
 TESTS += tests/test-gateway-load.sh
+EXTRA_DIST += doc/BENCHMARKS.md doc/gateway-scaling.svg
