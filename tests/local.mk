@@ -444,3 +444,36 @@ tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_attacks_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_attacks
 EXTRA_DIST += tests/ATTACKS.md
+
+# ---- serguardd at scale (`make bench`): one process plays every device over
+# ptys; figures at 16, 256 and GATEWAY_MAX devices, a table, bench JSON, and
+# the scaling plot (gnuplot; skipped with a note when absent)
+GATEWAY_MAX ?= 1024
+GATEWAY_BENCH_ARGS ?=
+noinst_PROGRAMS += tests/bench/gateway-load
+tests_bench_gateway_load_SOURCES = tests/bench/gateway-load.c
+tests_bench_gateway_load_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_bench_gateway_load_LDADD = $(SG_CORE_LIBS)
+EXTRA_DIST += tests/bench/gateway-scaling.gp
+bench: bench-gateway
+bench-gateway: tests/bench/gateway-load$(EXEEXT) daemon/serguardd$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		./tests/bench/gateway-load$(EXEEXT) --sizes 16,256,$(GATEWAY_MAX) \
+		--json tests/bench/gateway.json --data tests/bench/gateway-scaling.dat \
+		$(GATEWAY_BENCH_ARGS)
+	@if command -v gnuplot >/dev/null 2>&1; then \
+		gnuplot -e "datafile='tests/bench/gateway-scaling.dat'; outfile='tests/bench/gateway-scaling.svg'" \
+			$(top_srcdir)/tests/bench/gateway-scaling.gp && \
+		echo "== plot written to $$(pwd)/tests/bench/gateway-scaling.svg"; \
+	else echo "bench-gateway: gnuplot not found (Debian: gnuplot-nox); plot skipped"; fi
+# copy the plot just made into doc/ (after `make bench-gateway`)
+bench-plot-docs:
+	cp tests/bench/gateway-scaling.svg $(top_srcdir)/doc/gateway-scaling.svg
+CLEANFILES += tests/bench/gateway.json tests/bench/gateway-scaling.dat \
+	tests/bench/gateway-scaling.svg
+.PHONY: bench-gateway bench-plot-docs
+bench-results: bench-gateway
+# the load program at 8 devices as a check (all up, every message delivered)
+dist_noinst_SCRIPTS += tests/test-gateway-load.sh
+TESTS += tests/test-gateway-load.sh
+EXTRA_DIST += doc/BENCHMARKS.md doc/gateway-scaling.svg
