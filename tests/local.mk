@@ -444,3 +444,11 @@ tests_test_attacks_CFLAGS = $(SG_TEST_CFLAGS)
 tests_test_attacks_LDADD = $(SG_TEST_LIBS)
 TESTS += tests/test_attacks
 EXTRA_DIST += tests/ATTACKS.md
+
+# wire-mitm: a scripted attacker on the serial line; the system-level attack scenarios
+check_PROGRAMS += tests/wire-mitm
+tests_wire_mitm_SOURCES = tests/wire-mitm.c
+tests_wire_mitm_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_wire_mitm_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-wire-attacks.sh
+TESTS += tests/test-wire-attacks.sh
