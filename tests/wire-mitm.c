@@ -55,7 +55,7 @@
 
 #define MAX_DEV 4
 #define FRAME_MAX 1024
-#define QUEUE_LEN 256
+#define QUEUE_LEN 4096
 
 enum dir { DOWN = 0, UP = 1 };
 
@@ -69,6 +69,7 @@ struct side {
 struct pending {
 	uint64_t due;
 	int dir;
+	int announce; /* a held frame: say when it goes */
 	size_t len;
 	unsigned char b[FRAME_MAX + 2];
 };
@@ -158,7 +159,7 @@ static void send_raw(struct mitm *m, int dir, const unsigned char *b, size_t len
 
 /* the same, delay ms from now */
 static int send_later(struct mitm *m, int dir, const unsigned char *b, size_t len,
-		      uint64_t due)
+		      uint64_t due, int announce)
 {
 	int i;
 
@@ -168,6 +169,7 @@ static int send_later(struct mitm *m, int dir, const unsigned char *b, size_t le
 		if (m->q[i].len == 0) {
 			m->q[i].due = due;
 			m->q[i].dir = dir;
+			m->q[i].announce = announce;
 			m->q[i].len = len;
 			memcpy(m->q[i].b, b, len);
 			return 0;
@@ -212,7 +214,7 @@ static void frame_in(struct mitm *m, int dir, int port, const unsigned char *bod
 	if (m->hold.active && m->hold.dir == dir && m->hold.addr == addr &&
 	    m->hold.kind == kind) {
 		m->hold.active = 0;
-		if (send_later(m, dir, out, olen, now_ms() + m->hold.ms) == 0) {
+		if (send_later(m, dir, out, olen, now_ms() + m->hold.ms, 1) == 0) {
 			printf("held %s addr %d kind %d for %u ms\n", dir ? "up" : "down", addr,
 			       kind, m->hold.ms);
 			return;
@@ -281,9 +283,11 @@ static void cmd_replay(struct mitm *m, int dir, int addr, int kind, unsigned del
 	}
 	olen = delimit(out, m->last[dir][addr][kind], len);
 	for (i = 0; i < count; i++)
-		(void)send_later(m, dir, out, olen, t + (uint64_t)i * every);
-	m->injected += count;
-	printf("replaying %s addr %d kind %d x%u\n", dir ? "up" : "down", addr, kind, count);
+		if (send_later(m, dir, out, olen, t + (uint64_t)i * every, 0) != 0)
+			break;
+	m->injected += i;
+	printf("%s %s addr %d kind %d x%u\n", i == count ? "replaying" : "error: queue full,",
+	       dir ? "up" : "down", addr, kind, i);
 }
 
 static void cmd_frame(struct mitm *m, int dir, int addr, int kind, unsigned count,
@@ -302,9 +306,11 @@ static void cmd_frame(struct mitm *m, int dir, int addr, int kind, unsigned coun
 		return;
 	}
 	for (i = 0; i < count; i++)
-		(void)send_later(m, dir, out, olen, t + (uint64_t)i * every);
-	m->injected += count;
-	printf("forging %u frames %s addr %d kind %d\n", count, dir ? "up" : "down", addr, kind);
+		if (send_later(m, dir, out, olen, t + (uint64_t)i * every, 0) != 0)
+			break;
+	m->injected += i;
+	printf("%s %u frames %s addr %d kind %d\n", i == count ? "forging" : "error: queue full,",
+	       i, dir ? "up" : "down", addr, kind);
 }
 
 static void command(struct mitm *m, char *line)
@@ -319,9 +325,12 @@ static void command(struct mitm *m, char *line)
 		cmd_replay(m, parse_dir(a), x, y, u, v, w);
 	} else if (sscanf(line, "inject %15s %699s %u", a, h, &u) >= 2) {
 		n = unhex(h, raw, sizeof raw);
-		(void)send_later(m, parse_dir(a), raw, n, now_ms() + u);
-		m->injected++;
-		printf("ok inject %zu bytes\n", n);
+		if (send_later(m, parse_dir(a), raw, n, now_ms() + u, 0) == 0) {
+			m->injected++;
+			printf("ok inject %zu bytes\n", n);
+		} else {
+			printf("error: queue full\n");
+		}
 	} else if (sscanf(line, "frame %15s %d %d %u %u %699s", a, &x, &y, &v, &w, h) >= 5) {
 		cmd_frame(m, parse_dir(a), x, y, v, w, h[0] ? h : NULL);
 	} else if (sscanf(line, "hold %15s %d %d %u", a, &x, &y, &u) == 4) {
@@ -364,7 +373,7 @@ static void tick(struct mitm *m)
 	for (k = 0; k < QUEUE_LEN; k++) {
 		if (m->q[k].len != 0 && m->q[k].due <= t) {
 			send_raw(m, m->q[k].dir, m->q[k].b, m->q[k].len);
-			if (m->q[k].b[0] == 0 && m->q[k].len > 2)
+			if (m->q[k].announce)
 				printf("released %s %zu bytes\n", m->q[k].dir ? "up" : "down",
 				       m->q[k].len);
 			m->q[k].len = 0;
