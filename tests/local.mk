@@ -477,3 +477,11 @@ bench-results: bench-gateway
 dist_noinst_SCRIPTS += tests/test-gateway-load.sh
 TESTS += tests/test-gateway-load.sh
 EXTRA_DIST += doc/BENCHMARKS.md doc/gateway-scaling.svg
+
+# wire-mitm: a scripted attacker on the serial line; the system-level attack scenarios
+check_PROGRAMS += tests/wire-mitm
+tests_wire_mitm_SOURCES = tests/wire-mitm.c
+tests_wire_mitm_CFLAGS = $(AM_CFLAGS) $(SG_C11)
+tests_wire_mitm_LDADD = $(SG_CORE_LIBS)
+dist_noinst_SCRIPTS += tests/test-wire-attacks.sh
+TESTS += tests/test-wire-attacks.sh
