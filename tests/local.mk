@@ -485,3 +485,16 @@ tests_wire_mitm_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_wire_mitm_LDADD = $(SG_CORE_LIBS)
 dist_noinst_SCRIPTS += tests/test-wire-attacks.sh
 TESTS += tests/test-wire-attacks.sh
+
+# ---- the spin model of the session engine (tests/model/README.md) --------
+EXTRA_DIST += tests/model/README.md tests/model/session.pml
+dist_noinst_SCRIPTS += tests/test-model.sh
+TESTS += tests/test-model.sh
+# Every configuration of the model with its figures (what the test does,
+# but failing instead of skipping when spin is missing).
+check-model:
+	@if test -z '$(SPIN)'; then \
+		echo "check-model: needs spin (configure found none)"; exit 1; fi
+	top_srcdir='$(abs_top_srcdir)' SPIN='$(SPIN)' CC='$(CC)' \
+		$(SHELL) $(top_srcdir)/tests/test-model.sh
+.PHONY: check-model
