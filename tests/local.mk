@@ -50,6 +50,7 @@ TESTS += tests/check-proto-rules.sh
 # ---- fuzzing (configure --enable-fuzzing, CC=clang) -----------------------
 SG_FUZZ_TARGETS = tests/fuzz/fuzz_frame tests/fuzz/fuzz_conn
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_cert
+SG_FUZZ_TARGETS += tests/fuzz/fuzz_cbor
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_record
 
 SG_FUZZ_TARGETS += tests/fuzz/fuzz_edhoc_msg1 tests/fuzz/fuzz_edhoc_msg2 \
@@ -63,6 +64,10 @@ tests_fuzz_fuzz_conn_SOURCES = tests/fuzz/fuzz_conn.c tests/testenv.c tests/test
 tests_fuzz_fuzz_conn_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_conn_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_conn_LDADD = $(SG_CORE_LIBS)
+tests_fuzz_fuzz_cbor_SOURCES = tests/fuzz/fuzz_cbor.c
+tests_fuzz_fuzz_cbor_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cbor_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_cbor_LDADD = $(SG_CORE_LIBS)
 tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz_cert.c
 tests_fuzz_fuzz_cert_CFLAGS = $(AM_CFLAGS) $(SG_C11) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_cert_LDFLAGS = -fsanitize=fuzzer,address,undefined
