@@ -433,6 +433,9 @@ tests_json_get_SOURCES = tests/json-get.c $(SG_TEST_JSON_SOURCES)
 tests_json_get_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 dist_noinst_SCRIPTS += tests/test-gateway.sh
 TESTS += tests/test-gateway.sh
+# the same under 20 % line loss, key updates mid-traffic, a daemon restart
+dist_noinst_SCRIPTS += tests/test-gateway-resilience.sh
+TESTS += tests/test-gateway-resilience.sh
 # sd_notify against a fake NOTIFY_SOCKET
 dist_noinst_SCRIPTS += tests/test-serguardd-notify.sh
 TESTS += tests/test-serguardd-notify.sh
