@@ -13,53 +13,17 @@
 # Record freshness is off here (doc/PROTOCOL.md 5.4.1 explains why heavy
 # loss and freshness do not yet mix well); test-wire-attacks.sh covers it.
 set -u
-top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-build=${top_builddir:-$(pwd)}
-SOCAT=${SOCAT-}
-if [ -z "$SOCAT" ]; then
-	echo "SKIP: test-gateway-resilience.sh needs socat (Debian: apt-get install socat)"
-	exit 77
-fi
+# tmp, pids, stop, cleanup (every pid in $pids), fail, pair; SKIP without socat
+. "$(dirname "$0")/device-lib.sh"
 GWD=$build/daemon/serguardd
 CTL=$build/daemon/serguardctl
-DEV=$build/device/serguard-device
 SOCK=$build/tests/sg-sock
 JSON=$build/tests/json-get
-F=$top/tests/pki/fixtures
-for p in "$GWD" "$CTL" "$DEV" "$SOCK" "$JSON"; do
+for p in "$GWD" "$CTL" "$SOCK" "$JSON"; do
 	[ -x "$p" ] || { echo "ERROR: $p not built"; exit 99; }
 done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sg-res.XXXXXX") || exit 99
-pids=""
-daemon_pid=""
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export ASAN_OPTIONS
-
-stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	n=0
-	while kill -0 "$1" 2>/dev/null && [ $n -lt 50 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-cleanup() {
-	[ -n "$daemon_pid" ] && stop "$daemon_pid"
-	for p in $pids; do stop "$p"; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log; do
-		[ -f "$f" ] && { echo "---- $(basename "$f")"; tail -n 40 "$f"; }
-	done
-	exit 1
-}
 ctl() { "$CTL" -s "$tmp/run/control.sock" "$@"; }
 session_up() { ctl metrics 2>/dev/null | grep '^serguard_session_up{device="p"' | grep -q ' 1$'; }
 wait_up() {
@@ -76,15 +40,7 @@ sanitizer_clean() {
 	fi
 }
 
-"$SOCAT" pty,raw,echo=0,link="$tmp/link.gw" pty,raw,echo=0,link="$tmp/link.dev" \
-	2>"$tmp/socat.log" &
-pids="$pids $!"
-n=0
-while [ ! -e "$tmp/link.gw" ] || [ ! -e "$tmp/link.dev" ]; do
-	[ $n -ge 100 ] && fail "socat did not start"
-	sleep 0.1
-	n=$((n + 1))
-done
+pair link
 cp "$F/gw.key.der" "$tmp/gw.key"
 chmod 600 "$tmp/gw.key"
 cat >"$tmp/serguard.conf" <<EOF2
@@ -113,6 +69,7 @@ EOF2
 pids="$pids $!"
 "$GWD" -c "$tmp/serguard.conf" 2>"$tmp/daemon1.log" &
 daemon_pid=$!
+pids="$pids $daemon_pid"
 wait_up "from cold, 20 % loss each way"
 echo "session up from cold under 20 % loss"
 
@@ -139,14 +96,13 @@ echo "key phase (gateway sending) after the traffic: $tx"
 
 # a daemon restart
 stop "$daemon_pid"
-daemon_pid=""
 "$GWD" -c "$tmp/serguard.conf" 2>"$tmp/daemon2.log" &
 daemon_pid=$!
+pids="$pids $daemon_pid"
 wait_up "after a daemon restart"
 got=$(echoes 10 b)
 echo "figure: $got of 10 echoes after the daemon restart"
 [ "$got" -ge 2 ] || fail "only $got of 10 echoes after the restart"
 stop "$daemon_pid"
-daemon_pid=""
 sanitizer_clean
 echo "PASS"
