@@ -225,6 +225,30 @@ static int ead_check(const unsigned char *p, size_t len, bool policy)
 	return 0;
 }
 
+/* The tail both message_2's and message_3's plaintexts share:
+ * ( ID_CRED_x, Signature_or_MAC_x, ? EAD_x ), checked in this order:
+ * shape, EAD well-formed, Signature_or_MAC length, EAD policy (padding
+ * only, no critical item). The error of the first failing check is the
+ * one RFC 9529's invalid vectors name. */
+static int decode_auth(const struct sg_edhoc *e, struct sg_cbor_dec *d,
+		       struct sg__peer_ref *ref, const unsigned char **sm, size_t *sm_len,
+		       const unsigned char **ead, size_t *ead_len)
+{
+	int rc;
+
+	if ((rc = sg__idcred_decode(d, ref)) != 0)
+		return rc;
+	if ((rc = sg_cbor_get_bstr(d, sm, sm_len)) != 0)
+		return rc;
+	*ead = d->p;
+	*ead_len = sg_cbor_dec_left(d);
+	if ((rc = ead_check(*ead, *ead_len, false)) != 0)
+		return rc;
+	if (*sm_len != sig_or_mac_len(e))
+		return SG_ELENGTH;
+	return ead_check(*ead, *ead_len, true);
+}
+
 /* Enc_structure A_x = ["Encrypt0", h'', bstr(TH_x)] (RFC 9528 5.4.2). */
 static void enc_structure(unsigned char a[ENC_STRUCTURE_LEN], const unsigned char th[32])
 {
@@ -914,20 +938,7 @@ int sg_edhoc_process_message_2(struct sg_edhoc *e, unsigned char *msg, size_t le
 	if ((rc = sg__get_bstr_or_int(&d, c_r, sizeof(c_r), &c_r_len)) != 0)
 		goto out;
 	c_r_enc_len = (size_t)(d.p - c_r_start);
-	if ((rc = sg__idcred_decode(&d, &ref)) != 0)
-		goto out;
-	if ((rc = sg_cbor_get_bstr(&d, &sm, &sm_len)) != 0)
-		goto out;
-	ead = d.p;
-	ead_len = sg_cbor_dec_left(&d);
-	if ((rc = ead_check(ead, ead_len, false)) != 0)
-		goto out;
-	if (sm_len != sig_or_mac_len(e)) {
-		rc = SG_ELENGTH;
-		goto out;
-	}
-	/* EAD_2: padding only, no critical item */
-	if ((rc = ead_check(ead, ead_len, true)) != 0)
+	if ((rc = decode_auth(e, &d, &ref, &sm, &sm_len, &ead, &ead_len)) != 0)
 		goto out;
 
 	/* CRED_R: obtain, validate, authorise */
@@ -1215,19 +1226,7 @@ int sg_edhoc_process_message_3(struct sg_edhoc *e, unsigned char *msg, size_t le
 
 	/* Decode PLAINTEXT_3 = ( ID_CRED_I, Signature_or_MAC_3, ? EAD_3 ) */
 	sg_cbor_dec_init(&d, pt, pt_len);
-	if ((rc = sg__idcred_decode(&d, &ref)) != 0)
-		goto out;
-	if ((rc = sg_cbor_get_bstr(&d, &sm, &sm_len)) != 0)
-		goto out;
-	ead = d.p;
-	ead_len = sg_cbor_dec_left(&d);
-	if ((rc = ead_check(ead, ead_len, false)) != 0)
-		goto out;
-	if (sm_len != sig_or_mac_len(e)) {
-		rc = SG_ELENGTH;
-		goto out;
-	}
-	if ((rc = ead_check(ead, ead_len, true)) != 0)
+	if ((rc = decode_auth(e, &d, &ref, &sm, &sm_len, &ead, &ead_len)) != 0)
 		goto out;
 
 	/* CRED_I: obtain, validate, authorise */
