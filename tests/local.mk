@@ -432,6 +432,7 @@ tests_sg_sock_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 tests_json_get_SOURCES = tests/json-get.c $(SG_TEST_JSON_SOURCES)
 tests_json_get_CFLAGS = $(AM_CFLAGS) $(SG_C11)
 dist_noinst_SCRIPTS += tests/test-gateway.sh
+EXTRA_DIST += tests/gateway-lib.sh
 TESTS += tests/test-gateway.sh
 # the same under 20 % line loss, key updates mid-traffic, a daemon restart
 dist_noinst_SCRIPTS += tests/test-gateway-resilience.sh

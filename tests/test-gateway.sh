@@ -45,56 +45,8 @@ link_socat=""
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export ASAN_OPTIONS
 
-# stop PID: SIGTERM, then SIGKILL after 5 s; reaps it
-stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	n=0
-	while kill -0 "$1" 2>/dev/null && [ $n -lt 50 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	[ -n "$daemon_pid" ] && stop "$daemon_pid"
-	for p in $pids; do
-		stop "$p"
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log "$tmp"/*.out; do
-		[ -f "$f" ] || continue
-		echo "---- $(basename "$f")"
-		tail -n 60 "$f"
-	done
-	exit 1
-}
-
-ms() { date +%s%3N; }
-
-# count FILE TEXT: lines of FILE containing TEXT
-count() {
-	c=$(grep -cF -- "$2" "$1" 2>/dev/null)
-	echo "${c:-0}"
-}
-
-# wait_for FILE COUNT TEXT [SECONDS]: until FILE has COUNT lines with TEXT
-wait_for() {
-	n=0
-	while [ "$(count "$1" "$3")" -lt "$2" ]; do
-		[ $n -ge $((${4:-30} * 10)) ] && fail "timed out waiting for '$3' (x$2) in $(basename "$1")"
-		sleep 0.1
-		n=$((n + 1))
-	done
-}
+# stop, cleanup (at exit), fail, ms, count, wait_for, ctl
+. "$(dirname "$0")/gateway-lib.sh"
 
 # pair NAME: a pty pair, $tmp/NAME.gw and $tmp/NAME.dev; sets $last_pid
 pair() {
@@ -110,7 +62,6 @@ pair() {
 	done
 }
 
-ctl() { "$CTL" -s "$tmp/run/control.sock" "$@"; }
 
 # the gateway's CA file: the root and the intermediate, PEM
 for c in ca inter-ca; do

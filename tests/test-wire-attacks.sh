@@ -41,58 +41,9 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export ASAN_OPTIONS
 MAX_AGE=2000
 
-# stop PID: SIGTERM, then SIGKILL after 5 s; reaps it
-stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	n=0
-	while kill -0 "$1" 2>/dev/null && [ $n -lt 50 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	exec 3>&- 2>/dev/null
-	[ -n "$daemon_pid" ] && stop "$daemon_pid"
-	for p in $pids; do
-		stop "$p"
-	done
-	if [ -n "${SG_TEST_KEEP-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log "$tmp"/*.out; do
-		[ -f "$f" ] || continue
-		echo "---- $(basename "$f")"
-		tail -n 40 "$f"
-	done
-	exit 1
-}
-
-ms() { date +%s%3N; }
-
-count() {
-	c=$(grep -cF -- "$2" "$1" 2>/dev/null)
-	echo "${c:-0}"
-}
-
-# wait_for FILE COUNT TEXT [SECONDS]: until FILE has COUNT lines with TEXT
-wait_for() {
-	n=0
-	while [ "$(count "$1" "$3")" -lt "$2" ]; do
-		[ $n -ge $((${4:-30} * 10)) ] && fail "timed out waiting for '$3' (x$2) in $(basename "$1")"
-		sleep 0.1
-		n=$((n + 1))
-	done
-}
-
-ctl() { "$CTL" -s "$tmp/run/control.sock" "$@"; }
+# stop, cleanup (at exit), fail, ms, count, wait_for, ctl
+cleanup_extra() { exec 3>&- 2>/dev/null; }
+. "$(dirname "$0")/gateway-lib.sh"
 # jget DEVICE PATH: one field of serguardctl status --json DEVICE
 jget() { ctl status --json "$1" | "$JSON" "devices/0/$2"; }
 # mitm COMMAND...: one command to the mitm, then wait for its answer line
